@@ -1,0 +1,151 @@
+package node
+
+import (
+	"fmt"
+	"time"
+)
+
+// DefaultListenAddr is where a node listens when Config.ListenAddr is
+// empty. If the port is taken the node tries the next ones, up to
+// DefaultPortTries ports in all.
+const (
+	DefaultListenAddr = ":55555"
+	DefaultPortTries  = 100
+)
+
+// Config sets up a Node. A zero field takes its value from DefaultConfig.
+type Config struct {
+	// Name is shown to peers and in messages: 1 to 64 of A-Z a-z 0-9 . _ -.
+	// Empty means "node-" and the first 6 characters of the node id.
+	Name string
+	// ListenAddr is the address to listen on. Empty means DefaultListenAddr
+	// and the next free port after it; an explicit address that is taken
+	// is an error. Port 0 picks a free port.
+	ListenAddr string
+	// Transport listens and dials. Nil means TCP.
+	Transport Transport
+
+	// SeenTTL and SeenMax bound the seen set: an id is forgotten after
+	// SeenTTL, or when SeenMax newer ids have been added.
+	SeenTTL time.Duration
+	SeenMax int
+	// MaxHops: a message that has crossed this many links is delivered but
+	// not forwarded.
+	MaxHops int
+	// MaxLineBytes is the longest frame accepted or sent, without its
+	// newline. A longer line from a peer is a protocol error.
+	MaxLineBytes int
+	// QueueFrames and QueueBytes bound each peer's send queue.
+	QueueFrames int
+	QueueBytes  int
+	// SlowPeerTimeout is how long the flood path waits for space in a
+	// peer's full send queue before disconnecting it as a slow peer.
+	SlowPeerTimeout time.Duration
+	// WriteTimeout is the deadline for one batch of writes to a socket.
+	WriteTimeout time.Duration
+	// HandshakeTimeout bounds the HELLO exchange.
+	HandshakeTimeout time.Duration
+	// DialTimeout bounds a Connect's dial.
+	DialTimeout time.Duration
+	// CloseTimeout is how long Close and Disconnect wait for a peer to
+	// acknowledge the end of the connection after the queue is flushed.
+	CloseTimeout time.Duration
+	// MaxPeers bounds connected peers; it also bounds connections still in
+	// their handshake.
+	MaxPeers int
+	// EventBuffer is the capacity of the Events channel.
+	EventBuffer int
+	// BufferSize is the size of each connection's read and write buffers.
+	BufferSize int
+}
+
+// DefaultConfig returns the defaults documented in docs/protocol.md.
+func DefaultConfig() Config {
+	return Config{
+		SeenTTL:          2 * time.Minute,
+		SeenMax:          100_000,
+		MaxHops:          1000,
+		MaxLineBytes:     64 << 10,
+		QueueFrames:      4096,
+		QueueBytes:       4 << 20,
+		SlowPeerTimeout:  5 * time.Second,
+		WriteTimeout:     10 * time.Second,
+		HandshakeTimeout: 5 * time.Second,
+		DialTimeout:      5 * time.Second,
+		CloseTimeout:     2 * time.Second,
+		MaxPeers:         64,
+		EventBuffer:      1024,
+		BufferSize:       16 << 10,
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig and checks the rest.
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	setDur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setInt := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setDur(&c.SeenTTL, d.SeenTTL)
+	setInt(&c.SeenMax, d.SeenMax)
+	setInt(&c.MaxHops, d.MaxHops)
+	setInt(&c.MaxLineBytes, d.MaxLineBytes)
+	setInt(&c.QueueFrames, d.QueueFrames)
+	setInt(&c.QueueBytes, d.QueueBytes)
+	setDur(&c.SlowPeerTimeout, d.SlowPeerTimeout)
+	setDur(&c.WriteTimeout, d.WriteTimeout)
+	setDur(&c.HandshakeTimeout, d.HandshakeTimeout)
+	setDur(&c.DialTimeout, d.DialTimeout)
+	setDur(&c.CloseTimeout, d.CloseTimeout)
+	setInt(&c.MaxPeers, d.MaxPeers)
+	setInt(&c.EventBuffer, d.EventBuffer)
+	setInt(&c.BufferSize, d.BufferSize)
+	if c.Transport == nil {
+		c.Transport = TCP{}
+	}
+	if c.Name != "" {
+		if err := ValidateName(c.Name); err != nil {
+			return c, err
+		}
+	}
+	for _, v := range []struct {
+		name string
+		val  int64
+	}{
+		{"SeenTTL", int64(c.SeenTTL)}, {"SeenMax", int64(c.SeenMax)}, {"MaxHops", int64(c.MaxHops)},
+		{"QueueFrames", int64(c.QueueFrames)}, {"QueueBytes", int64(c.QueueBytes)},
+		{"SlowPeerTimeout", int64(c.SlowPeerTimeout)}, {"WriteTimeout", int64(c.WriteTimeout)},
+		{"HandshakeTimeout", int64(c.HandshakeTimeout)}, {"DialTimeout", int64(c.DialTimeout)},
+		{"CloseTimeout", int64(c.CloseTimeout)}, {"MaxPeers", int64(c.MaxPeers)},
+		{"EventBuffer", int64(c.EventBuffer)}, {"BufferSize", int64(c.BufferSize)},
+	} {
+		if v.val < 0 {
+			return c, fmt.Errorf("config: %s must not be negative", v.name)
+		}
+	}
+	if c.MaxLineBytes < 512 {
+		return c, fmt.Errorf("config: MaxLineBytes is %d, the least is 512", c.MaxLineBytes)
+	}
+	if c.MaxHops > maxWireHops {
+		return c, fmt.Errorf("config: MaxHops is %d, the most is %d", c.MaxHops, maxWireHops)
+	}
+	if c.BufferSize < 64 {
+		c.BufferSize = 64
+	}
+	return c, nil
+}
+
+// MaxTextBytes is the longest message text this node can send: the line
+// limit less the MSG frame's other fields at their longest.
+func (c Config) MaxTextBytes() int {
+	if c.MaxLineBytes == 0 {
+		c.MaxLineBytes = DefaultConfig().MaxLineBytes
+	}
+	return c.MaxLineBytes - (len(frameMsg) + 1 + maxTokenLen + 1 + 5 + 1 + maxTokenLen + 1)
+}

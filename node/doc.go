@@ -1,0 +1,26 @@
+// Package node is one member of a flood-fill chat network: it listens on a
+// Transport (TCP, or MemNetwork in one process), connects to peers with a
+// HELLO handshake, and floods chat messages. Every message has a unique id;
+// a node delivers a message the first time it sees the id, forwards it to
+// every peer but the one it came from, and drops later copies, so cycles
+// end. The seen set is bounded by age and count, and a hop limit is a
+// second safety net.
+//
+// The wire protocol is text, one frame per line (see docs/protocol.md):
+//
+//	HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555
+//	MSG 3f2a9c0d1e2b4a5c-1 1 alice hello, world
+//	ERR reason
+//	BYE reason
+//
+// Each peer has one reader goroutine (one decoder) and one writer goroutine
+// draining a bounded send queue through a buffered writer. The flood path
+// waits at most Config.SlowPeerTimeout for room in a full queue, then
+// disconnects that peer as slow; it never blocks on a socket.
+//
+// The node prints nothing. It reports what happens on the Events channel,
+// which must be drained: when it is full the node reads its sockets more
+// slowly (backpressure) instead of dropping a delivered message. Close
+// flushes every queue, says BYE, and returns once every goroutine the node
+// started has ended.
+package node

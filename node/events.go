@@ -1,0 +1,122 @@
+package node
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+const (
+	// EventListening is always the first event: the node listens on Addr.
+	EventListening EventKind = iota + 1
+	// EventPeerUp: a connection to Peer finished its handshake.
+	EventPeerUp
+	// EventPeerDown: the connection to Peer ended, for Reason.
+	EventPeerDown
+	// EventMessage: Message was delivered for the first time.
+	EventMessage
+	// EventError: something went wrong that is not a peer going down: a
+	// bad frame from Peer, an ERR frame from Peer, a failed accept.
+	EventError
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventListening:
+		return "listening"
+	case EventPeerUp:
+		return "connected"
+	case EventPeerDown:
+		return "disconnected"
+	case EventMessage:
+		return "message"
+	case EventError:
+		return "error"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one thing that happened in the node. Which fields are set
+// depends on Kind; see the EventKind constants.
+type Event struct {
+	Kind    EventKind
+	Addr    string  // EventListening: the bound address
+	Peer    Peer    // EventPeerUp, EventPeerDown, EventMessage (the neighbour it came from), EventError (if about a peer)
+	Reason  string  // EventPeerDown
+	Message Message // EventMessage
+	Err     error   // EventError
+}
+
+// Peer identifies a connected node.
+type Peer struct {
+	ID      string // the random node id from its handshake
+	Name    string // the name it announced
+	Addr    string // the listen address it announced ("" if none)
+	Remote  string // the socket's remote address
+	Inbound bool   // it connected to us
+}
+
+// Message is a chat message as delivered.
+type Message struct {
+	ID     string
+	Origin string // name of the node that sent it first
+	From   string // name of the neighbour it arrived from ("" for our own)
+	Hops   int    // links crossed to reach this node (0 for our own)
+	Text   string
+}
+
+// Sent is what Send returns: the message and how many peers it was queued
+// to.
+type Sent struct {
+	Message
+	Peers int
+}
+
+// PeerInfo is a connected peer with its counters, as returned by Peers.
+type PeerInfo struct {
+	Peer
+	Since      time.Time
+	FramesIn   uint64
+	FramesOut  uint64
+	BytesIn    uint64
+	BytesOut   uint64
+	Delivered  uint64 // messages first received from this peer
+	Duplicates uint64 // copies from this peer of messages already seen
+	MsgsOut    uint64 // message copies queued to this peer (own and relayed)
+	Relayed    uint64 // copies of messages first received from this peer, queued to others
+	Queued     int    // frames waiting in its send queue now
+}
+
+// Stats are the node's counters since it started, including peers that
+// have gone.
+type Stats struct {
+	Peers          int    // connected now
+	Seen           int    // ids remembered now
+	Sent           uint64 // messages this node originated
+	Delivered      uint64 // messages received for the first time
+	Duplicates     uint64 // copies of messages already seen, dropped
+	Forwarded      uint64 // copies of received messages queued to other peers
+	FramesIn       uint64
+	FramesOut      uint64
+	BytesIn        uint64
+	BytesOut       uint64
+	ProtocolErrors uint64 // bad frames received
+	SlowPeers      uint64 // peers disconnected because their queue stayed full
+}
+
+// emit delivers an event to the consumer of Events. It blocks while the
+// channel is full (backpressure: the reader that called it stops reading
+// its socket) and gives up only when the node is closing.
+func (n *Node) emit(ev Event) {
+	select {
+	case n.events <- ev:
+		return
+	default:
+	}
+	select {
+	case n.events <- ev:
+	case <-n.closing:
+	}
+}

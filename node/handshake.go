@@ -1,0 +1,227 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+)
+
+// Connect dials addr, exchanges HELLO frames and adds the peer. It returns
+// when the peer is up, or with an error that says why not (ErrSelf,
+// ErrAlreadyConnected, ErrTooManyPeers, a refusal from the other side, a
+// dial error).
+func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
+	if n.isClosing() {
+		return Peer{}, ErrClosed
+	}
+	if addr == n.addr {
+		return Peer{}, fmt.Errorf("connect %s: %w: that is this node's own address", addr, ErrSelf)
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.DialTimeout)
+	defer cancel()
+	conn, err := n.cfg.Transport.Dial(ctx, addr)
+	if err != nil {
+		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
+	}
+	if !n.addPending(conn) {
+		conn.Close()
+		return Peer{}, fmt.Errorf("connect %s: %w", addr, ErrClosed)
+	}
+	p, err := n.handshakeOut(ctx, conn)
+	n.removePending(conn)
+	if err != nil {
+		conn.Close()
+		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
+	}
+	return p.info, nil
+}
+
+// handshakeOut sends our HELLO, reads the answer and registers the peer.
+func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
+	deadline := time.Now().Add(n.cfg.HandshakeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	conn.SetDeadline(deadline)
+	if _, err := conn.Write([]byte(encodeHello(ProtocolVersion, n.id, n.name, n.addr))); err != nil {
+		return nil, err
+	}
+	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
+	f, _, err := dec.next()
+	if err != nil {
+		return nil, handshakeReadErr(err)
+	}
+	switch f.kind {
+	case kindHello:
+	case kindErr:
+		return nil, fmt.Errorf("refused: %s", f.reason)
+	default:
+		return nil, sendRefusal(conn, protoErr("expected HELLO, got %s", f.word))
+	}
+	p, err := n.register(conn, dec, f, false)
+	if err != nil {
+		return nil, sendRefusal(conn, err)
+	}
+	conn.SetDeadline(time.Time{})
+	n.start(p)
+	return p, nil
+}
+
+// acceptLoop accepts connections until the listener closes.
+func (n *Node) acceptLoop() {
+	defer n.wg.Done()
+	backoff := 5 * time.Millisecond
+	for {
+		conn, err := n.ln.Accept()
+		if err != nil {
+			if n.isClosing() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.emit(Event{Kind: EventError, Err: fmt.Errorf("accept: %w", err)})
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-n.closing:
+				t.Stop()
+				return
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		if !n.addPending(conn) {
+			conn.Write([]byte(encodeErr(ErrTooManyPeers.Error() + ": too many connections in their handshake")))
+			conn.Close()
+			continue
+		}
+		n.wg.Add(1)
+		go n.handshakeIn(conn)
+	}
+}
+
+// handshakeIn reads the dialer's HELLO, registers the peer and answers with
+// our HELLO (the first frame of its queue), or refuses with ERR.
+func (n *Node) handshakeIn(conn net.Conn) {
+	defer n.wg.Done()
+	defer n.removePending(conn)
+	conn.SetDeadline(time.Now().Add(n.cfg.HandshakeTimeout))
+	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
+	f, _, err := dec.next()
+	if err == nil && f.kind != kindHello {
+		err = protoErr("expected HELLO, got %s", f.word)
+	}
+	if err != nil {
+		err = handshakeReadErr(err)
+		sendRefusal(conn, err)
+		conn.Close()
+		n.emit(Event{Kind: EventError, Peer: Peer{Remote: conn.RemoteAddr().String(), Inbound: true},
+			Err: fmt.Errorf("handshake with %s: %w", conn.RemoteAddr(), err)})
+		return
+	}
+	p, err := n.register(conn, dec, f, true)
+	if err != nil {
+		sendRefusal(conn, err)
+		conn.Close()
+		n.emit(Event{Kind: EventError, Peer: Peer{ID: string(f.nodeID), Name: string(f.name), Remote: conn.RemoteAddr().String(), Inbound: true},
+			Err: fmt.Errorf("refused %s from %s: %w", f.name, conn.RemoteAddr(), err)})
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	n.start(p)
+}
+
+// handshakeReadErr explains an error while waiting for HELLO.
+func handshakeReadErr(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return errors.New("handshake timed out waiting for HELLO")
+	}
+	return err
+}
+
+// sendRefusal tells the other side why the handshake failed, best effort,
+// and returns err.
+func sendRefusal(conn net.Conn, err error) error {
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	conn.Write([]byte(encodeErr(err.Error())))
+	return err
+}
+
+// register checks a HELLO and adds its sender to the peers: it refuses
+// ourselves, a node already connected, a version we cannot speak, and
+// peers over the limit.
+func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool) (*peer, error) {
+	v := min(hello.version, ProtocolVersion)
+	if v < MinProtocolVersion {
+		return nil, fmt.Errorf("protocol version %d is not supported (this node speaks %d to %d)",
+			hello.version, MinProtocolVersion, ProtocolVersion)
+	}
+	info := Peer{
+		ID:      string(hello.nodeID),
+		Name:    string(hello.name),
+		Addr:    string(hello.listen),
+		Remote:  conn.RemoteAddr().String(),
+		Inbound: inbound,
+	}
+	if info.Addr == "-" {
+		info.Addr = ""
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.isClosing():
+		return nil, ErrClosed
+	case info.ID == n.id:
+		return nil, ErrSelf
+	case n.peers[info.ID] != nil:
+		return nil, fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, n.peers[info.ID].info.Name, info.ID)
+	case len(n.peers) >= n.cfg.MaxPeers:
+		return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
+	}
+	p := newPeer(n, conn, dec, info)
+	if inbound {
+		p.q.tryPush(encodeHello(ProtocolVersion, n.id, n.name, n.addr))
+	}
+	n.peers[info.ID] = p
+	n.setPeersLocked()
+	n.wg.Add(2) // reader and writer, started by start
+	return p, nil
+}
+
+// start runs a registered peer's goroutines and reports it up.
+func (n *Node) start(p *peer) {
+	n.emit(Event{Kind: EventPeerUp, Peer: p.info})
+	go p.writeLoop()
+	go p.readLoop()
+}
+
+// unregister removes a peer whose goroutines are ending and keeps its
+// counters.
+func (n *Node) unregister(p *peer) {
+	n.mu.Lock()
+	if n.peers[p.info.ID] == p {
+		delete(n.peers, p.info.ID)
+		n.setPeersLocked()
+	}
+	p.c.addTo(&n.retired)
+	n.mu.Unlock()
+}
+
+// addPending tracks a connection in its handshake so Close can end it.
+func (n *Node) addPending(conn net.Conn) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.isClosing() || len(n.pending) >= n.cfg.MaxPeers {
+		return false
+	}
+	n.pending[conn] = struct{}{}
+	return true
+}
+
+func (n *Node) removePending(conn net.Conn) {
+	n.mu.Lock()
+	delete(n.pending, conn)
+	n.mu.Unlock()
+}

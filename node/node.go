@@ -1,0 +1,274 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Errors that callers test for.
+var (
+	ErrClosed           = errors.New("node is closed")
+	ErrSelf             = errors.New("connection to self")
+	ErrAlreadyConnected = errors.New("already connected")
+	ErrTooManyPeers     = errors.New("too many peers")
+	ErrUnknownPeer      = errors.New("no such peer")
+	ErrEmptyText        = errors.New("empty message text")
+	ErrBadText          = errors.New("bad message text")
+)
+
+// Node is one member of a flood-fill chat network. It listens, connects to
+// peers, floods messages and reports what happens through Events. All its
+// methods are safe for concurrent use.
+type Node struct {
+	cfg  Config
+	id   string // 16 hex digits, random
+	name string
+	ln   net.Listener
+	addr string // bound listen address
+
+	seen    *seenSet
+	events  chan Event
+	closing chan struct{} // closed when Close starts
+	done    chan struct{} // closed when Close has finished
+	once    sync.Once
+	wg      sync.WaitGroup // every goroutine the node started
+
+	seq       atomic.Uint64 // last message sequence number
+	sent      atomic.Uint64
+	protoErrs atomic.Uint64
+	slowPeers atomic.Uint64
+
+	// peerList is the flood path's lock-free snapshot of peers; it is
+	// replaced (under mu) whenever peers changes.
+	peerList atomic.Pointer[[]*peer]
+
+	// mu guards the fields below.
+	mu      sync.Mutex
+	peers   map[string]*peer      // by node id
+	pending map[net.Conn]struct{} // connections still in their handshake
+	retired Stats                 // counters of peers that are gone
+}
+
+// New starts a node: it listens at once (so a taken address is reported
+// here), and its first event is EventListening.
+func New(cfg Config) (*Node, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	var raw [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, fmt.Errorf("node id: %w", err)
+	}
+	n := &Node{
+		cfg:     cfg,
+		id:      hex.EncodeToString(raw[:]),
+		name:    cfg.Name,
+		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax),
+		events:  make(chan Event, cfg.EventBuffer),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		peers:   make(map[string]*peer),
+		pending: make(map[net.Conn]struct{}),
+	}
+	if n.name == "" {
+		n.name = "node-" + n.id[:6]
+	}
+	n.peerList.Store(&[]*peer{})
+	if n.ln, err = listen(cfg.Transport, cfg.ListenAddr); err != nil {
+		return nil, err
+	}
+	n.addr = n.ln.Addr().String()
+	n.events <- Event{Kind: EventListening, Addr: n.addr}
+	n.wg.Add(2)
+	go n.acceptLoop()
+	go n.sweepLoop()
+	return n, nil
+}
+
+// listen listens on addr, or on DefaultListenAddr and the ports after it
+// when addr is empty.
+func listen(t Transport, addr string) (net.Listener, error) {
+	if addr != "" {
+		ln, err := t.Listen(addr)
+		if errors.Is(err, ErrAddrInUse) {
+			return nil, fmt.Errorf("listen %s: the address is already in use; choose another, or port 0 for any free port", addr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", addr, err)
+		}
+		return ln, nil
+	}
+	host, portStr, _ := net.SplitHostPort(DefaultListenAddr)
+	port, _ := strconv.Atoi(portStr)
+	for i := 0; i < DefaultPortTries; i++ {
+		a := net.JoinHostPort(host, strconv.Itoa(port+i))
+		ln, err := t.Listen(a)
+		if err == nil {
+			return ln, nil
+		}
+		if !errors.Is(err, ErrAddrInUse) {
+			return nil, fmt.Errorf("listen %s: %w", a, err)
+		}
+	}
+	return nil, fmt.Errorf("listen: ports %d to %d are all in use", port, port+DefaultPortTries-1)
+}
+
+// ID returns the node's random id. Name returns its name. Addr returns the
+// address it listens on.
+func (n *Node) ID() string   { return n.id }
+func (n *Node) Name() string { return n.name }
+func (n *Node) Addr() string { return n.addr }
+
+// Config returns the node's configuration with defaults filled in.
+func (n *Node) Config() Config { return n.cfg }
+
+// Events returns the channel of events. It must be drained: when it is
+// full the node stops reading from its peers (backpressure) rather than
+// drop a message. It is closed when Close has finished.
+func (n *Node) Events() <-chan Event { return n.events }
+
+func (n *Node) isClosing() bool {
+	select {
+	case <-n.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Send floods a new message to every peer. It waits while a peer's queue
+// is full, up to SlowPeerTimeout, then disconnects that peer as slow.
+func (n *Node) Send(text string) (Sent, error) {
+	if n.isClosing() {
+		return Sent{}, ErrClosed
+	}
+	if err := ValidateText(text, n.cfg.MaxTextBytes()); err != nil {
+		return Sent{}, err
+	}
+	id := n.id + "-" + strconv.FormatUint(n.seq.Add(1), 10)
+	n.seen.addOwn(id, n.name)
+	line := encodeMsg(id, 1, []byte(n.name), []byte(text))
+	copies := n.forward(line, nil)
+	n.sent.Add(1)
+	return Sent{Message: Message{ID: id, Origin: n.name, Text: text}, Peers: copies}, nil
+}
+
+// Peers returns the connected peers, sorted by name.
+func (n *Node) Peers() []PeerInfo {
+	ps := *n.peerList.Load()
+	out := make([]PeerInfo, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.snapshot())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Seen returns the remembered message ids, oldest first.
+func (n *Node) Seen() []SeenEntry { return n.seen.snapshot() }
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	n.mu.Lock()
+	s := n.retired
+	ps := make([]*peer, 0, len(n.peers))
+	for _, p := range n.peers {
+		ps = append(ps, p)
+	}
+	n.mu.Unlock()
+	for _, p := range ps {
+		p.c.addTo(&s)
+	}
+	s.Peers = len(ps)
+	s.Seen = n.seen.len()
+	s.Sent = n.sent.Load()
+	s.ProtocolErrors = n.protoErrs.Load()
+	s.SlowPeers = n.slowPeers.Load()
+	return s
+}
+
+// Disconnect ends the connection to a peer, named by its name, node id,
+// announced address or remote address. Its queue is flushed first.
+func (n *Node) Disconnect(who string) error {
+	n.mu.Lock()
+	var found *peer
+	for _, p := range n.peers {
+		if p.info.ID == who || p.info.Name == who || p.info.Addr == who || p.info.Remote == who {
+			found = p
+			break
+		}
+	}
+	n.mu.Unlock()
+	if found == nil {
+		return fmt.Errorf("disconnect %s: %w", who, ErrUnknownPeer)
+	}
+	found.hangUp("disconnected by user")
+	<-found.ended
+	return nil
+}
+
+// Close stops the node: it stops listening, flushes every peer's queue,
+// says BYE, closes the connections and returns when every goroutine the
+// node started has ended. It is safe to call more than once.
+func (n *Node) Close() error {
+	n.once.Do(func() {
+		n.mu.Lock()
+		close(n.closing)
+		peers := make([]*peer, 0, len(n.peers))
+		for _, p := range n.peers {
+			peers = append(peers, p)
+		}
+		for c := range n.pending {
+			c.Close()
+		}
+		n.mu.Unlock()
+		n.ln.Close()
+		for _, p := range peers {
+			p.hangUp("node shutting down")
+		}
+		n.wg.Wait()
+		close(n.events)
+		close(n.done)
+	})
+	<-n.done
+	return nil
+}
+
+// sweepLoop forgets old ids until the node closes.
+func (n *Node) sweepLoop() {
+	defer n.wg.Done()
+	period := min(max(n.cfg.SeenTTL/8, 10*time.Millisecond), time.Second)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			n.seen.sweep()
+		case <-n.closing:
+			return
+		}
+	}
+}
+
+// setPeersLocked publishes a new snapshot of peers for the flood path.
+func (n *Node) setPeersLocked() {
+	ps := make([]*peer, 0, len(n.peers))
+	for _, p := range n.peers {
+		ps = append(ps, p)
+	}
+	n.peerList.Store(&ps)
+}

@@ -1,0 +1,265 @@
+package node
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// peer is one connection after its handshake. Its reader goroutine owns the
+// peer's lifetime: when reading ends it waits for the writer, closes the
+// connection, unregisters the peer and reports it down. The writer drains
+// the send queue through a buffered writer.
+type peer struct {
+	n     *Node
+	conn  net.Conn
+	info  Peer
+	since time.Time
+	dec   *decoder
+	q     *sendQueue
+	c     peerCounters
+
+	stop       chan struct{} // closed to ask the writer to flush, say BYE and finish
+	gone       chan struct{} // closed on abort: the writer stops at once, pushes give up
+	writerDone chan struct{}
+	ended      chan struct{} // closed when the peer is unregistered and reported down
+	stopOnce   sync.Once
+	goneOnce   sync.Once
+
+	// reasonMu guards reason and bye: the first reason given wins.
+	reasonMu sync.Mutex
+	reason   string
+	bye      string // reason to send in a BYE frame ("" for none)
+}
+
+// peerCounters are updated by the peer's goroutines and the flood path.
+type peerCounters struct {
+	framesIn, framesOut, bytesIn, bytesOut atomic.Uint64
+	delivered, duplicates                  atomic.Uint64
+	msgsOut                                atomic.Uint64 // MSG copies queued to this peer
+	relayed                                atomic.Uint64 // copies of messages first received from this peer, queued to others
+}
+
+func (c *peerCounters) addTo(s *Stats) {
+	s.FramesIn += c.framesIn.Load()
+	s.FramesOut += c.framesOut.Load()
+	s.BytesIn += c.bytesIn.Load()
+	s.BytesOut += c.bytesOut.Load()
+	s.Delivered += c.delivered.Load()
+	s.Duplicates += c.duplicates.Load()
+	s.Forwarded += c.relayed.Load()
+}
+
+func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {
+	return &peer{
+		n:          n,
+		conn:       conn,
+		info:       info,
+		since:      time.Now(),
+		dec:        dec,
+		q:          newSendQueue(n.cfg.QueueFrames, n.cfg.QueueBytes),
+		stop:       make(chan struct{}),
+		gone:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+		ended:      make(chan struct{}),
+	}
+}
+
+func (p *peer) snapshot() PeerInfo {
+	return PeerInfo{
+		Peer:       p.info,
+		Since:      p.since,
+		FramesIn:   p.c.framesIn.Load(),
+		FramesOut:  p.c.framesOut.Load(),
+		BytesIn:    p.c.bytesIn.Load(),
+		BytesOut:   p.c.bytesOut.Load(),
+		Delivered:  p.c.delivered.Load(),
+		Duplicates: p.c.duplicates.Load(),
+		MsgsOut:    p.c.msgsOut.Load(),
+		Relayed:    p.c.relayed.Load(),
+		Queued:     p.q.len(),
+	}
+}
+
+// setReason records why the peer goes down, unless a reason is already set.
+func (p *peer) setReason(reason, bye string) {
+	p.reasonMu.Lock()
+	if p.reason == "" {
+		p.reason, p.bye = reason, bye
+	}
+	p.reasonMu.Unlock()
+}
+
+func (p *peer) getReason() (reason, bye string) {
+	p.reasonMu.Lock()
+	defer p.reasonMu.Unlock()
+	return p.reason, p.bye
+}
+
+// hangUp ends the connection gracefully: no more frames are queued, the
+// writer flushes what is queued, sends BYE and half-closes; the reader then
+// waits up to CloseTimeout for the other side to close.
+func (p *peer) hangUp(reason string) {
+	p.setReason(reason, reason)
+	p.finish()
+	p.conn.SetReadDeadline(time.Now().Add(p.n.cfg.CloseTimeout))
+}
+
+// finish asks the writer to flush and stop.
+func (p *peer) finish() {
+	p.q.close()
+	p.stopOnce.Do(func() { close(p.stop) })
+}
+
+// abort ends the connection at once, dropping what is queued.
+func (p *peer) abort(reason string) {
+	p.setReason(reason, "")
+	p.q.close()
+	p.goneOnce.Do(func() { close(p.gone) })
+	p.conn.Close()
+}
+
+// push queues a frame for this peer, waiting for space up to
+// SlowPeerTimeout; a peer whose queue stays full is disconnected.
+func (p *peer) push(line string) bool {
+	err := p.q.push(line, p.n.cfg.SlowPeerTimeout, p.gone)
+	if err == errQueueFull {
+		p.n.slowPeers.Add(1)
+		p.abort(fmt.Sprintf("slow peer: its send queue stayed full for %v", p.n.cfg.SlowPeerTimeout))
+	}
+	return err == nil
+}
+
+// readLoop reads frames until the connection ends, then cleans up.
+func (p *peer) readLoop() {
+	defer p.n.wg.Done()
+	err := p.readFrames()
+	p.setReason(readEndReason(err), "")
+	reason, _ := p.getReason()
+
+	// Let the writer flush (an ERR frame, or what was queued before the
+	// other side closed), bounded by its write deadline, then close.
+	p.finish()
+	<-p.writerDone
+	p.conn.Close()
+	p.goneOnce.Do(func() { close(p.gone) })
+	p.n.unregister(p)
+	p.n.emit(Event{Kind: EventPeerDown, Peer: p.info, Reason: reason})
+	close(p.ended)
+}
+
+// readEndReason turns the error that ended reading into a reason.
+func readEndReason(err error) string {
+	var pe *ProtocolError
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		return "closed by peer"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "closed by peer in the middle of a frame"
+	case errors.As(err, &pe):
+		return pe.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out"
+	case errors.Is(err, net.ErrClosed):
+		return "connection closed"
+	}
+	return err.Error()
+}
+
+// readFrames is the reader's loop: decode, then act on each frame.
+func (p *peer) readFrames() error {
+	for {
+		f, size, err := p.dec.next()
+		if size > 0 {
+			p.c.framesIn.Add(1)
+			p.c.bytesIn.Add(uint64(size))
+		}
+		if err != nil {
+			var pe *ProtocolError
+			if errors.As(err, &pe) {
+				p.protocolError(pe)
+			}
+			return err
+		}
+		switch f.kind {
+		case kindMsg:
+			p.n.flood(p, f)
+		case kindBye:
+			p.setReason("peer left: "+string(f.reason), "")
+		case kindErr:
+			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s says: %s", p.info.Name, f.reason)})
+		case kindHello:
+			err := protoErr("second HELLO after the handshake")
+			p.protocolError(err.(*ProtocolError))
+			return err
+		case kindUnknown:
+			// Ignore it, so newer versions can add frames; say so once per frame.
+			p.q.tryPush(encodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.word)))
+			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.word)})
+		}
+	}
+}
+
+// protocolError answers a bad frame with ERR (the reader then ends the
+// connection) and reports it.
+func (p *peer) protocolError(pe *ProtocolError) {
+	p.n.protoErrs.Add(1)
+	p.q.tryPush(encodeErr(pe.Error()))
+	p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s: %w", p.info.Name, pe)})
+}
+
+// writeLoop drains the send queue into a buffered writer, flushing when the
+// queue is empty, so a burst becomes few system calls.
+func (p *peer) writeLoop() {
+	defer p.n.wg.Done()
+	defer close(p.writerDone)
+	bw := bufio.NewWriterSize(p.conn, p.n.cfg.BufferSize)
+	var batch []string
+	for {
+		select {
+		case <-p.q.ready:
+			if err := p.writeQueued(bw, &batch); err != nil {
+				p.abort("write failed: " + err.Error())
+				return
+			}
+		case <-p.stop:
+			err := p.writeQueued(bw, &batch)
+			if _, bye := p.getReason(); err == nil && bye != "" {
+				bw.WriteString(encodeBye(bye))
+				err = bw.Flush()
+			}
+			if cw, ok := p.conn.(interface{ CloseWrite() error }); ok && err == nil {
+				cw.CloseWrite()
+			}
+			return
+		case <-p.gone:
+			return
+		}
+	}
+}
+
+// writeQueued writes everything queued, then flushes.
+func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string) error {
+	p.conn.SetWriteDeadline(time.Now().Add(p.n.cfg.WriteTimeout))
+	for {
+		*batch = p.q.take(*batch)
+		if len(*batch) == 0 {
+			return bw.Flush()
+		}
+		var bytes int
+		for _, f := range *batch {
+			if _, err := bw.WriteString(f); err != nil {
+				return err
+			}
+			bytes += len(f)
+		}
+		p.c.framesOut.Add(uint64(len(*batch)))
+		p.c.bytesOut.Add(uint64(bytes))
+	}
+}

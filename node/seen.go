@@ -1,0 +1,164 @@
+package node
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// seenSet remembers message ids so that each is delivered and forwarded
+// once. It is bounded by age (ttl) and by count (max): adding to a full set
+// forgets the oldest id, and a sweeper forgets ids older than ttl.
+//
+// mu guards every field below it; add is the atomic test-and-set.
+type seenSet struct {
+	ttl   time.Duration
+	max   int
+	start time.Time // times are stored as offsets from start (monotonic)
+
+	mu      sync.Mutex
+	entries map[string]seenEntry
+	order   []seenKey         // ids in insertion order; order[head:] are live
+	head    int               // index of the oldest live id in order
+	origins map[string]string // interned origin names
+}
+
+type seenEntry struct {
+	origin string
+	first  time.Duration // since start
+	dups   uint32
+}
+
+type seenKey struct {
+	id    string
+	first time.Duration
+}
+
+// maxInterned bounds the origin intern table; past it, the table restarts.
+const maxInterned = 4096
+
+func newSeenSet(ttl time.Duration, max int) *seenSet {
+	return &seenSet{
+		ttl:     ttl,
+		max:     max,
+		start:   time.Now(),
+		entries: make(map[string]seenEntry),
+		origins: make(map[string]string),
+	}
+}
+
+// add records id if it is new and reports whether it was. A repeated id
+// counts as a duplicate. The returned key is the stored copy of id, so the
+// caller can reuse it without another allocation.
+func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
+	now := time.Since(s.start)
+	s.mu.Lock()
+	if e, ok := s.entries[string(id)]; ok {
+		e.dups++
+		s.entries[string(id)] = e
+		s.mu.Unlock()
+		return "", false
+	}
+	if len(s.entries) >= s.max {
+		s.evictOldestLocked()
+	}
+	key = string(id)
+	s.entries[key] = seenEntry{origin: s.internLocked(origin), first: now}
+	s.order = append(s.order, seenKey{id: key, first: now})
+	s.mu.Unlock()
+	return key, true
+}
+
+// addOwn records an id this node made; it never collides.
+func (s *seenSet) addOwn(id, origin string) {
+	s.add([]byte(id), []byte(origin))
+}
+
+func (s *seenSet) internLocked(b []byte) string {
+	if o, ok := s.origins[string(b)]; ok {
+		return o
+	}
+	if len(s.origins) >= maxInterned {
+		clear(s.origins)
+	}
+	o := string(b)
+	s.origins[o] = o
+	return o
+}
+
+func (s *seenSet) evictOldestLocked() {
+	for s.head < len(s.order) {
+		k := s.order[s.head]
+		s.order[s.head] = seenKey{}
+		s.head++
+		if e, ok := s.entries[k.id]; ok && e.first == k.first {
+			delete(s.entries, k.id)
+			break
+		}
+	}
+	s.compactLocked()
+}
+
+// sweep forgets ids older than ttl and returns how many it forgot.
+func (s *seenSet) sweep() int {
+	cutoff := time.Since(s.start) - s.ttl
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for s.head < len(s.order) && s.order[s.head].first <= cutoff {
+		k := s.order[s.head]
+		s.order[s.head] = seenKey{}
+		s.head++
+		if e, ok := s.entries[k.id]; ok && e.first == k.first {
+			delete(s.entries, k.id)
+			n++
+		}
+	}
+	s.compactLocked()
+	return n
+}
+
+// compactLocked moves the live part of order to the front once the dead
+// part is at least half of it, so order does not grow without bound.
+func (s *seenSet) compactLocked() {
+	if s.head == len(s.order) {
+		s.order, s.head = s.order[:0], 0
+		return
+	}
+	if s.head > 1024 && s.head >= len(s.order)/2 {
+		n := copy(s.order, s.order[s.head:])
+		clear(s.order[n:])
+		s.order, s.head = s.order[:n], 0
+	}
+}
+
+func (s *seenSet) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
+// SeenEntry describes one remembered message id.
+type SeenEntry struct {
+	ID         string
+	Origin     string
+	FirstSeen  time.Time
+	Duplicates int // copies that arrived after the first
+}
+
+// snapshot returns the remembered ids, oldest first.
+func (s *seenSet) snapshot() []SeenEntry {
+	s.mu.Lock()
+	out := make([]SeenEntry, 0, len(s.entries))
+	for id, e := range s.entries {
+		out = append(out, SeenEntry{ID: id, Origin: e.origin, FirstSeen: s.start.Add(e.first), Duplicates: int(e.dups)})
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].FirstSeen.Equal(out[j].FirstSeen) {
+			return out[i].FirstSeen.Before(out[j].FirstSeen)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
