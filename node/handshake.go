@@ -19,6 +19,9 @@ func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 	if addr == n.addr {
 		return Peer{}, fmt.Errorf("connect %s: %w: that is this node's own address", addr, ErrSelf)
 	}
+	if p := n.peerByAddr(addr); p != nil {
+		return Peer{}, fmt.Errorf("connect %s: %w to %s", addr, ErrAlreadyConnected, p.info.Name)
+	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.DialTimeout)
 	defer cancel()
 	conn, err := n.cfg.Transport.Dial(ctx, addr)
@@ -45,11 +48,12 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		deadline = d
 	}
 	conn.SetDeadline(deadline)
-	if _, err := conn.Write([]byte(encodeHello(ProtocolVersion, n.id, n.name, n.addr))); err != nil {
+	hello := encodeHello(ProtocolVersion, n.id, n.name, n.addr)
+	if _, err := conn.Write([]byte(hello)); err != nil {
 		return nil, err
 	}
 	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
-	f, _, err := dec.next()
+	f, size, err := dec.next()
 	if err != nil {
 		return nil, handshakeReadErr(err)
 	}
@@ -64,6 +68,8 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	if err != nil {
 		return nil, sendRefusal(conn, err)
 	}
+	p.c.countOut(len(hello))
+	p.c.countIn(size)
 	conn.SetDeadline(time.Time{})
 	n.start(p)
 	return p, nil
@@ -108,7 +114,7 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	defer n.removePending(conn)
 	conn.SetDeadline(time.Now().Add(n.cfg.HandshakeTimeout))
 	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
-	f, _, err := dec.next()
+	f, size, err := dec.next()
 	if err == nil && f.kind != kindHello {
 		err = protoErr("expected HELLO, got %s", f.word)
 	}
@@ -121,6 +127,9 @@ func (n *Node) handshakeIn(conn net.Conn) {
 		return
 	}
 	p, err := n.register(conn, dec, f, true)
+	if err == nil {
+		p.c.countIn(size)
+	}
 	if err != nil {
 		sendRefusal(conn, err)
 		conn.Close()
@@ -190,9 +199,10 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	return p, nil
 }
 
-// start runs a registered peer's goroutines and reports it up.
+// start runs a registered peer's goroutines; the reader reports it up
+// first, so its up event comes before its messages and its down event, and
+// a slow consumer of events cannot hold up the handshake.
 func (n *Node) start(p *peer) {
-	n.emit(Event{Kind: EventPeerUp, Peer: p.info})
 	go p.writeLoop()
 	go p.readLoop()
 }
@@ -207,6 +217,16 @@ func (n *Node) unregister(p *peer) {
 	}
 	p.c.addTo(&n.retired)
 	n.mu.Unlock()
+}
+
+// peerByAddr returns the peer that announced or connected from addr.
+func (n *Node) peerByAddr(addr string) *peer {
+	for _, p := range *n.peerList.Load() {
+		if p.info.Addr == addr || p.info.Remote == addr {
+			return p
+		}
+	}
+	return nil
 }
 
 // addPending tracks a connection in its handshake so Close can end it.

@@ -45,6 +45,16 @@ type peerCounters struct {
 	relayed                                atomic.Uint64 // copies of messages first received from this peer, queued to others
 }
 
+func (c *peerCounters) countIn(bytes int) {
+	c.framesIn.Add(1)
+	c.bytesIn.Add(uint64(bytes))
+}
+
+func (c *peerCounters) countOut(bytes int) {
+	c.framesOut.Add(1)
+	c.bytesOut.Add(uint64(bytes))
+}
+
 func (c *peerCounters) addTo(s *Stats) {
 	s.FramesIn += c.framesIn.Load()
 	s.FramesOut += c.framesOut.Load()
@@ -138,6 +148,7 @@ func (p *peer) push(line string) bool {
 // readLoop reads frames until the connection ends, then cleans up.
 func (p *peer) readLoop() {
 	defer p.n.wg.Done()
+	p.n.emit(Event{Kind: EventPeerUp, Peer: p.info})
 	err := p.readFrames()
 	p.setReason(readEndReason(err), "")
 	reason, _ := p.getReason()
@@ -177,8 +188,7 @@ func (p *peer) readFrames() error {
 	for {
 		f, size, err := p.dec.next()
 		if size > 0 {
-			p.c.framesIn.Add(1)
-			p.c.bytesIn.Add(uint64(size))
+			p.c.countIn(size)
 		}
 		if err != nil {
 			var pe *ProtocolError

@@ -14,7 +14,8 @@ import (
 type seenSet struct {
 	ttl   time.Duration
 	max   int
-	start time.Time // times are stored as offsets from start (monotonic)
+	start time.Time            // times are stored as offsets from start (monotonic)
+	clock func() time.Duration // time since start; a test may replace it
 
 	mu      sync.Mutex
 	entries map[string]seenEntry
@@ -38,10 +39,12 @@ type seenKey struct {
 const maxInterned = 4096
 
 func newSeenSet(ttl time.Duration, max int) *seenSet {
+	start := time.Now()
 	return &seenSet{
 		ttl:     ttl,
 		max:     max,
-		start:   time.Now(),
+		start:   start,
+		clock:   func() time.Duration { return time.Since(start) },
 		entries: make(map[string]seenEntry),
 		origins: make(map[string]string),
 	}
@@ -51,7 +54,7 @@ func newSeenSet(ttl time.Duration, max int) *seenSet {
 // counts as a duplicate. The returned key is the stored copy of id, so the
 // caller can reuse it without another allocation.
 func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
-	now := time.Since(s.start)
+	now := s.clock()
 	s.mu.Lock()
 	if e, ok := s.entries[string(id)]; ok {
 		e.dups++
@@ -101,7 +104,7 @@ func (s *seenSet) evictOldestLocked() {
 
 // sweep forgets ids older than ttl and returns how many it forgot.
 func (s *seenSet) sweep() int {
-	cutoff := time.Since(s.start) - s.ttl
+	cutoff := s.clock() - s.ttl
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0

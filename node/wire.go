@@ -190,8 +190,8 @@ func parseFrame(line []byte, f *frame) error {
 		return checkText("reason", rest)
 	default:
 		f.kind = kindUnknown
-		if len(word) > maxTokenLen || !isToken(word) {
-			return protoErr("frame type %q is not a word", truncate(word, maxTokenLen))
+		if !isFrameWord(word) {
+			return protoErr("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE)", truncate(word, maxTokenLen))
 		}
 		return nil
 	}
@@ -267,6 +267,21 @@ func parseHops(b []byte) (int, error) {
 		return 0, protoErr("hop count %d is more than %d", n, maxWireHops)
 	}
 	return n, nil
+}
+
+// isFrameWord reports whether b can be a frame type: 1 to 16 of A-Z. An
+// unknown frame type of this shape is ignored, so later versions can add
+// frames.
+func isFrameWord(b []byte) bool {
+	if len(b) == 0 || len(b) > 16 {
+		return false
+	}
+	for _, c := range b {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // isToken reports whether b is made only of ASCII letters, digits, '.', '_'

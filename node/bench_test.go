@@ -1,0 +1,105 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// BenchmarkChain3TCP sends b.N messages of 100-byte texts into the first
+// node of a chain of 3 over loopback TCP and waits until the last node has
+// delivered them all. msgs/s is the figure in docs/performance.md.
+func BenchmarkChain3TCP(b *testing.B) {
+	nodes := make([]*Node, 3)
+	for i := range nodes {
+		nd, err := New(Config{Name: fmt.Sprintf("n%d", i), ListenAddr: "127.0.0.1:0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer nd.Close()
+		nodes[i] = nd
+	}
+	delivered := make(chan int, 1)
+	for i, nd := range nodes {
+		go func() {
+			got := 0
+			for ev := range nd.Events() {
+				if ev.Kind == EventMessage && i == 2 {
+					got++
+					if got == b.N {
+						delivered <- got
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i+1 < len(nodes); i++ {
+		if _, err := nodes[i].Connect(context.Background(), nodes[i+1].Addr()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	text := strings.Repeat("x", 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := nodes[0].Send(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+	<-delivered
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkRelay measures one node relaying: a raw peer writes b.N
+// pre-encoded MSG frames (100-byte texts) into the node, which delivers
+// each once and forwards it to a second raw peer that discards what it
+// reads. allocs/op is the allocations per forwarded message.
+func BenchmarkRelay(b *testing.B) {
+	tr := NewMemNetwork(1 << 20)
+	nd, err := New(Config{Name: "relay", ListenAddr: "127.0.0.1:0", Transport: tr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nd.Close()
+	in := dialRaw(b, tr, nd.Addr())
+	in.handshake("00000000000000aa", "in")
+	out := dialRaw(b, tr, nd.Addr())
+	out.handshake("00000000000000bb", "out")
+	<-nd.Events() // listening
+	go func() {   // the sink
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := out.conn.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	text := strings.Repeat("x", 100)
+	var sb strings.Builder
+	for i := 0; i < b.N; i++ {
+		fmt.Fprintf(&sb, "MSG 00000000000000aa-%d 1 in %s\n", i, text)
+	}
+	frames := sb.String()
+	delivered := make(chan struct{})
+	go func() {
+		got := 0
+		for ev := range nd.Events() {
+			if ev.Kind == EventMessage {
+				if got++; got == b.N {
+					close(delivered)
+				}
+			}
+		}
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	go in.conn.Write([]byte(frames))
+	<-delivered
+	b.StopTimer()
+	if s := nd.Stats(); s.Forwarded != uint64(b.N) {
+		b.Fatalf("forwarded %d of %d", s.Forwarded, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -1,0 +1,214 @@
+package node
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+var topologies = []struct {
+	name  string
+	nodes int
+	edges [][2]int
+}{
+	{"chain3", 3, chain(3)},
+	{"cycle3", 3, ring(3)},
+	{"ring5", 5, ring(5)},
+	{"complete5", 5, complete(5)},
+}
+
+// checkExactlyOnce fails unless every node but the senders' own got each
+// of want exactly once. Call it after the cluster is closed, so a late
+// duplicate would have been seen.
+func checkExactlyOnce(t *testing.T, c *cluster, sentBy map[string]int) {
+	t.Helper()
+	for i, r := range c.recs {
+		got := map[string]int{}
+		for _, m := range r.messages() {
+			got[m.ID]++
+		}
+		for id, from := range sentBy {
+			want := 1
+			if from == i {
+				want = 0 // a node never delivers its own message
+			}
+			if got[id] != want {
+				t.Errorf("n%d delivered %s %d times, want %d", i, id, got[id], want)
+			}
+		}
+		if len(got) > len(sentBy) {
+			t.Errorf("n%d delivered %d distinct ids, only %d were sent", i, len(got), len(sentBy))
+		}
+	}
+}
+
+func TestFloodOneMessage(t *testing.T) {
+	for _, tr := range transports {
+		for _, topo := range topologies {
+			t.Run(tr.name+"/"+topo.name, func(t *testing.T) {
+				c := newCluster(t, tr.make(), topo.nodes, nil)
+				c.link(topo.edges)
+				sent, err := c.nodes[0].Send("hello, world")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range c.recs[1:] {
+					r.waitMessages(t, 1)
+				}
+				c.close()
+				checkExactlyOnce(t, c, map[string]int{sent.ID: 0})
+				for i, r := range c.recs[1:] {
+					m := r.messages()[0]
+					if m.Text != "hello, world" || m.Origin != "n0" || m.Hops < 1 || m.From == "" {
+						t.Errorf("n%d got %+v", i+1, m)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestFloodBurst(t *testing.T) {
+	const burst = 10_000
+	for _, tr := range transports {
+		for _, topo := range topologies {
+			t.Run(tr.name+"/"+topo.name, func(t *testing.T) {
+				c := newCluster(t, tr.make(), topo.nodes, nil)
+				c.link(topo.edges)
+				sentBy := make(map[string]int, burst)
+				for i := 0; i < burst; i++ {
+					s, err := c.nodes[0].Send(fmt.Sprintf("burst message %d", i))
+					if err != nil {
+						t.Fatalf("send %d: %v", i, err)
+					}
+					sentBy[s.ID] = 0
+				}
+				for _, r := range c.recs[1:] {
+					r.waitMessages(t, burst)
+				}
+				c.close()
+				checkExactlyOnce(t, c, sentBy)
+				for i, nd := range c.nodes {
+					if s := nd.Stats(); s.SlowPeers != 0 || s.ProtocolErrors != 0 {
+						t.Errorf("n%d stats %+v: want no slow peers and no protocol errors", i, s)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestFloodTwoSenders(t *testing.T) {
+	const each = 1000
+	for _, tr := range transports {
+		for _, topo := range topologies {
+			t.Run(tr.name+"/"+topo.name, func(t *testing.T) {
+				c := newCluster(t, tr.make(), topo.nodes, nil)
+				c.link(topo.edges)
+				senders := []int{0, topo.nodes - 1}
+				var mu sync.Mutex
+				sentBy := map[string]int{}
+				var wg sync.WaitGroup
+				for _, s := range senders {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for i := 0; i < each; i++ {
+							m, err := c.nodes[s].Send(fmt.Sprintf("from n%d #%d", s, i))
+							if err != nil {
+								t.Errorf("send: %v", err)
+								return
+							}
+							mu.Lock()
+							sentBy[m.ID] = s
+							mu.Unlock()
+						}
+					}()
+				}
+				wg.Wait()
+				for i, r := range c.recs {
+					want := 2 * each
+					if i == senders[0] || i == senders[1] {
+						want = each
+					}
+					r.waitMessages(t, want)
+				}
+				c.close()
+				checkExactlyOnce(t, c, sentBy)
+			})
+		}
+	}
+}
+
+// The hop limit stops forwarding: in a chain with MaxHops 2 the third node
+// delivers a message but does not pass it on.
+func TestFloodHopLimit(t *testing.T) {
+	c := newCluster(t, NewMemNetwork(0), 4, func(cfg *Config) { cfg.MaxHops = 2 })
+	c.link(chain(4))
+	if _, err := c.nodes[0].Send("short trip"); err != nil {
+		t.Fatal(err)
+	}
+	c.recs[2].waitMessages(t, 1)
+	if m := c.recs[2].messages()[0]; m.Hops != 2 {
+		t.Fatalf("n2 got the message after %d hops, want 2", m.Hops)
+	}
+	// n2 decides to forward before it delivers, so its counters are final.
+	if f := c.nodes[2].Stats().Forwarded; f != 0 {
+		t.Fatalf("n2 forwarded %d copies past the hop limit, want 0", f)
+	}
+	if f := c.nodes[1].Stats().Forwarded; f != 1 {
+		t.Fatalf("n1 forwarded %d copies, want 1", f)
+	}
+}
+
+// Two copies of one id arriving at the same moment on two connections give
+// one delivery and one forward to each other peer.
+func TestFloodRacingCopies(t *testing.T) {
+	const ids = 200
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 2, nil)
+	c.link([][2]int{{0, 1}})
+	hub := c.nodes[0]
+	x := dialRaw(t, tr, hub.Addr())
+	x.handshake("00000000000000aa", "x")
+	y := dialRaw(t, tr, hub.Addr())
+	y.handshake("00000000000000bb", "y")
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, p := range []*rawPeer{x, y} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := 0; i < ids; i++ {
+				p.send(fmt.Sprintf("MSG race-%d 1 origin copy %d", i, i))
+			}
+			// A frame only this peer sends: once it is delivered, the
+			// hub has handled every frame before it on this connection.
+			p.send(fmt.Sprintf("MSG end-%p 1 origin end", p))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	c.recs[0].waitMessages(t, ids+2)
+	s := hub.Stats()
+	if s.Delivered != ids+2 || s.Duplicates != ids || s.Forwarded != 2*(ids+2) {
+		t.Fatalf("hub stats: delivered %d, duplicates %d, forwarded %d; want %d, %d, %d",
+			s.Delivered, s.Duplicates, s.Forwarded, ids+2, ids, 2*(ids+2))
+	}
+	c.recs[1].waitMessages(t, ids+2)
+	x.conn.Close()
+	y.conn.Close()
+	c.close()
+	want := map[string]int{}
+	for i := 0; i < ids; i++ {
+		want[fmt.Sprintf("race-%d", i)] = -1
+	}
+	for _, m := range c.recs[1].messages() {
+		if m.Text == "end" {
+			want[m.ID] = -1
+		}
+	}
+	checkExactlyOnce(t, c, want)
+}

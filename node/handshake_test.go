@@ -1,0 +1,175 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConnectToSelfIsRefused(t *testing.T) {
+	c := newCluster(t, TCP{}, 1, nil)
+	nd := c.nodes[0]
+	if _, err := nd.Connect(context.Background(), nd.Addr()); !errors.Is(err, ErrSelf) {
+		t.Fatalf("Connect(own address) = %v, want ErrSelf", err)
+	}
+	// Another spelling of the same address gets through the dial and is
+	// caught by the node id in the handshake.
+	_, port, _ := net.SplitHostPort(nd.Addr())
+	_, err := nd.Connect(context.Background(), "localhost:"+port)
+	if err == nil || !strings.Contains(err.Error(), "connection to self") {
+		t.Fatalf("Connect(localhost:%s) = %v, want a refusal naming the connection to self", port, err)
+	}
+	if n := len(nd.Peers()); n != 0 {
+		t.Fatalf("node has %d peers after refusing itself", n)
+	}
+}
+
+func TestSecondConnectionIsRefused(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			c := newCluster(t, tr.make(), 2, nil)
+			c.link([][2]int{{0, 1}})
+			_, err := c.nodes[0].Connect(context.Background(), c.nodes[1].Addr())
+			if !errors.Is(err, ErrAlreadyConnected) {
+				t.Fatalf("second Connect = %v, want ErrAlreadyConnected", err)
+			}
+			// The other direction is the same pair of nodes: refused by id.
+			_, err = c.nodes[1].Connect(context.Background(), c.nodes[0].Addr())
+			if err == nil || !strings.Contains(err.Error(), "already connected") {
+				t.Fatalf("reverse Connect = %v, want already connected", err)
+			}
+			for i, nd := range c.nodes {
+				if n := len(nd.Peers()); n != 1 {
+					t.Errorf("n%d has %d peers, want 1", i, n)
+				}
+			}
+		})
+	}
+}
+
+func TestHandshakeRejects(t *testing.T) {
+	tests := []struct {
+		name  string
+		first string // first line the raw client sends ("" sends nothing)
+		want  string // part of the ERR line
+	}{
+		{"message before hello", "MSG id 1 x hi", "expected HELLO, got MSG"},
+		{"garbage", "\x00\x01\x02", "not an upper-case word"},
+		{"old version", "HELLO 0 00000000000000ff x -", "protocol version 0 is not supported"},
+		{"bad name", "HELLO 1 00000000000000ff x/y -", "name"},
+		{"silence", "", "handshake timed out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := TCP{}
+			c := newCluster(t, tr, 1, func(cfg *Config) { cfg.HandshakeTimeout = 200 * time.Millisecond })
+			raw := dialRaw(t, tr, c.nodes[0].Addr())
+			if tt.first != "" {
+				raw.send(tt.first)
+			}
+			line := raw.expect("ERR ")
+			if !strings.Contains(line, tt.want) {
+				t.Fatalf("got %q, want it to mention %q", line, tt.want)
+			}
+			if _, err := raw.readLine(); err == nil {
+				t.Fatal("connection still open after the refusal")
+			}
+			c.recs[0].waitFor(t, "an error event", func() bool { return len(c.recs[0].errs) > 0 })
+			if n := len(c.nodes[0].Peers()); n != 0 {
+				t.Fatalf("%d peers after a failed handshake", n)
+			}
+		})
+	}
+}
+
+// A newer peer is spoken to in the version both know.
+func TestHandshakeNewerVersionAccepted(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 1, nil)
+	raw := dialRaw(t, tr, c.nodes[0].Addr())
+	raw.send("HELLO 7 00000000000000ff future 127.0.0.1:1 some-new-field")
+	raw.expect("HELLO 1 " + c.nodes[0].ID() + " n0 ")
+	raw.send("MSG f-1 1 future from the future")
+	c.recs[0].waitMessages(t, 1)
+}
+
+func TestSecondHelloIsAProtocolError(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 1, nil)
+	raw := dialRaw(t, tr, c.nodes[0].Addr())
+	raw.handshake("00000000000000ff", "twice")
+	raw.send("HELLO 1 00000000000000ff twice -")
+	raw.expect("ERR protocol error: second HELLO")
+	down := c.recs[0].waitDown(t, "second HELLO")
+	if down.Peer.Name != "twice" {
+		t.Fatalf("down event names %q, want twice", down.Peer.Name)
+	}
+}
+
+func TestUnknownFrameIsIgnored(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 1, nil)
+	raw := dialRaw(t, tr, c.nodes[0].Addr())
+	raw.handshake("00000000000000ff", "newer")
+	raw.send("PING 1")
+	raw.expect("ERR unknown frame type PING")
+	raw.send("MSG still-here 1 newer hi")
+	c.recs[0].waitMessages(t, 1)
+}
+
+func TestMaxPeers(t *testing.T) {
+	c := newCluster(t, NewMemNetwork(0), 3, func(cfg *Config) { cfg.MaxPeers = 1 })
+	c.link([][2]int{{0, 1}})
+	_, err := c.nodes[2].Connect(context.Background(), c.nodes[1].Addr())
+	if err == nil || !strings.Contains(err.Error(), "too many peers") {
+		t.Fatalf("Connect to a full node = %v, want too many peers", err)
+	}
+}
+
+func TestListenDefaultPortFallsBack(t *testing.T) {
+	tr := NewMemNetwork(0)
+	first, err := New(Config{Name: "a", Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := New(Config{Name: "b", Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if first.Addr() != ":55555" || second.Addr() != ":55556" {
+		t.Fatalf("addresses %q and %q, want :55555 and :55556", first.Addr(), second.Addr())
+	}
+	if ev := <-second.Events(); ev.Kind != EventListening || ev.Addr != ":55556" {
+		t.Fatalf("first event %+v, want listening on :55556", ev)
+	}
+}
+
+func TestListenExplicitAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, err = New(Config{ListenAddr: ln.Addr().String()})
+	if err == nil || !strings.Contains(err.Error(), "already in use") {
+		t.Fatalf("New on a taken address = %v, want already in use", err)
+	}
+}
+
+func TestConnectRefusedAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // now nothing listens there
+	c := newCluster(t, TCP{}, 1, nil)
+	if _, err := c.nodes[0].Connect(context.Background(), addr); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("Connect to a closed port = %v, want connection refused", err)
+	}
+}

@@ -1,0 +1,199 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A peer that never reads is disconnected as slow while the others still
+// receive everything.
+func TestSlowPeerIsDisconnected(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			net := tr.make()
+			c := newCluster(t, net, 2, func(cfg *Config) {
+				cfg.QueueFrames = 256
+				cfg.QueueBytes = 64 << 10
+				cfg.SlowPeerTimeout = 200 * time.Millisecond
+				cfg.CloseTimeout = 100 * time.Millisecond
+			})
+			c.link([][2]int{{0, 1}})
+			stuck := dialRaw(t, net, c.nodes[0].Addr())
+			stuck.handshake("00000000000000ff", "stuck")
+
+			// More than the stuck peer's queue and socket buffers can hold
+			// (loopback TCP buffers a few MB).
+			const count = 20_000
+			text := strings.Repeat("x", 1000)
+			for i := 0; i < count; i++ {
+				if _, err := c.nodes[0].Send(fmt.Sprintf("%d %s", i, text)); err != nil {
+					t.Fatalf("send %d: %v", i, err)
+				}
+			}
+			down := c.recs[0].waitDown(t, "slow peer")
+			if down.Peer.Name != "stuck" {
+				t.Fatalf("slow peer event names %q, want stuck", down.Peer.Name)
+			}
+			c.recs[1].waitMessages(t, count)
+			if s := c.nodes[0].Stats(); s.SlowPeers != 1 {
+				t.Fatalf("SlowPeers = %d, want 1", s.SlowPeers)
+			}
+		})
+	}
+}
+
+// Messages sent just before Close reach the peer: Close flushes.
+func TestCloseFlushes(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			c := newCluster(t, tr.make(), 2, nil)
+			c.link([][2]int{{0, 1}})
+			const count = 2000
+			for i := 0; i < count; i++ {
+				if _, err := c.nodes[0].Send(fmt.Sprintf("last words %d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.nodes[0].Close()
+			c.recs[1].waitMessages(t, count)
+			down := c.recs[1].waitDown(t, "")
+			if !strings.Contains(down.Reason, "node shutting down") {
+				t.Fatalf("peer down reason %q, want it to say the node is shutting down", down.Reason)
+			}
+		})
+	}
+}
+
+// When the consumer of events is slower than the network, the node reads
+// more slowly instead of dropping messages.
+func TestSlowConsumerGetsEverything(t *testing.T) {
+	tr := NewMemNetwork(0)
+	a, err := New(Config{Name: "a", ListenAddr: "127.0.0.1:0", Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	go func() {
+		for range a.Events() {
+		}
+	}()
+	b, err := New(Config{Name: "b", ListenAddr: "127.0.0.1:0", Transport: tr, EventBuffer: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := a.Connect(context.Background(), b.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	// b's events are not read while a sends: b's reader blocks on the full
+	// channel, and the frames wait in the connection and a's queue.
+	const count = 3000
+	for i := 0; i < count; i++ {
+		if _, err := a.Send(fmt.Sprintf("patience %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := 0
+	timeout := time.After(waitTimeout)
+	for got < count {
+		select {
+		case ev := <-b.Events():
+			if ev.Kind == EventMessage {
+				if want := fmt.Sprintf("patience %d", got); ev.Message.Text != want {
+					t.Fatalf("message %d is %q, want %q", got, ev.Message.Text, want)
+				}
+				got++
+			}
+		case <-timeout:
+			t.Fatalf("got %d of %d messages", got, count)
+		}
+	}
+	if s := a.Stats(); s.SlowPeers != 0 {
+		t.Fatalf("a disconnected %d slow peers, want 0", s.SlowPeers)
+	}
+}
+
+func TestDisconnect(t *testing.T) {
+	c := newCluster(t, NewMemNetwork(0), 2, nil)
+	c.link([][2]int{{0, 1}})
+	if err := c.nodes[0].Disconnect("nobody"); !errors.Is(err, ErrUnknownPeer) {
+		t.Fatalf("Disconnect(nobody) = %v, want ErrUnknownPeer", err)
+	}
+	if err := c.nodes[0].Disconnect("n1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.nodes[0].Peers()); n != 0 {
+		t.Fatalf("%d peers after Disconnect returned", n)
+	}
+	c.recs[0].waitDown(t, "disconnected by user")
+	c.recs[1].waitDown(t, "peer left: disconnected by user")
+}
+
+func TestCloseIsIdempotentAndEndsEverything(t *testing.T) {
+	c := newCluster(t, NewMemNetwork(0), 2, nil)
+	c.link([][2]int{{0, 1}})
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.nodes[0].Close() }()
+	}
+	wg.Wait()
+	c.recs[0].waitClosed(t) // Events is closed only after every goroutine ended
+	if _, err := c.nodes[0].Send("too late"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after Close = %v, want ErrClosed", err)
+	}
+	if _, err := c.nodes[0].Connect(context.Background(), c.nodes[1].Addr()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Connect after Close = %v, want ErrClosed", err)
+	}
+	c.recs[1].waitDown(t, "node shutting down")
+}
+
+func TestSendRejectsBadText(t *testing.T) {
+	c := newCluster(t, NewMemNetwork(0), 1, func(cfg *Config) { cfg.MaxLineBytes = 1024 })
+	for _, text := range []string{"", "two\nlines", "\x1b[2J", strings.Repeat("x", 1024)} {
+		if _, err := c.nodes[0].Send(text); err == nil {
+			t.Errorf("Send(%q) succeeded, want an error", text)
+		}
+	}
+	if _, err := c.nodes[0].Send(strings.Repeat("x", c.nodes[0].Config().MaxTextBytes())); err != nil {
+		t.Errorf("Send of the longest text: %v", err)
+	}
+}
+
+func TestPeersAndStatsCount(t *testing.T) {
+	c := newCluster(t, NewMemNetwork(0), 3, nil)
+	c.link(chain(3))
+	for i := 0; i < 5; i++ {
+		if _, err := c.nodes[0].Send("count me"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.recs[2].waitMessages(t, 5)
+	mid := c.nodes[1]
+	ps := mid.Peers()
+	if len(ps) != 2 || ps[0].Name != "n0" || ps[1].Name != "n2" {
+		t.Fatalf("peers of n1 = %+v, want n0 and n2", ps)
+	}
+	if ps[0].Delivered != 5 || ps[0].Relayed != 5 {
+		t.Errorf("n0 as seen by n1: delivered %d relayed %d, want 5 and 5", ps[0].Delivered, ps[0].Relayed)
+	}
+	if ps[1].MsgsOut != 5 {
+		t.Errorf("n2 as seen by n1: %d messages queued, want 5", ps[1].MsgsOut)
+	}
+	s := mid.Stats()
+	if s.Delivered != 5 || s.Forwarded != 5 || s.Duplicates != 0 || s.Seen != 5 || s.Peers != 2 {
+		t.Errorf("n1 stats = %+v", s)
+	}
+	seen := mid.Seen()
+	if len(seen) != 5 || seen[0].Origin != "n0" {
+		t.Errorf("n1 seen = %+v", seen)
+	}
+	if s0 := c.nodes[0].Stats(); s0.Sent != 5 || s0.FramesOut < 6 {
+		t.Errorf("n0 stats = %+v, want 5 sent and at least 6 frames out (HELLO and 5 MSG)", s0)
+	}
+}

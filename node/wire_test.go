@@ -1,0 +1,222 @@
+package node
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseFrameValid(t *testing.T) {
+	tests := []struct {
+		line string
+		want frame
+	}{
+		{"MSG abc-1 1 alice hello", frame{kind: kindMsg, id: b("abc-1"), hops: 1, origin: b("alice"), text: b("hello")}},
+		{"MSG abc-1 0 alice hello world  two spaces", frame{kind: kindMsg, id: b("abc-1"), hops: 0, origin: b("alice"), text: b("hello world  two spaces")}},
+		{"MSG x 65535 o ", frame{kind: kindMsg, id: b("x"), hops: 65535, origin: b("o"), text: b("")}},
+		{"MSG x 7 o tab\there", frame{kind: kindMsg, id: b("x"), hops: 7, origin: b("o"), text: b("tab\there")}},
+		{"MSG x 7 o héllo 世界", frame{kind: kindMsg, id: b("x"), hops: 7, origin: b("o"), text: b("héllo 世界")}},
+		{"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555", frame{kind: kindHello, version: 1, nodeID: b("3f2a9c0d1e2b4a5c"), name: b("alice"), listen: b("127.0.0.1:55555")}},
+		{"HELLO 2 id bob [::1]:1 extra fields ignored", frame{kind: kindHello, version: 2, nodeID: b("id"), name: b("bob"), listen: b("[::1]:1")}},
+		{"HELLO 1 id bob -", frame{kind: kindHello, version: 1, nodeID: b("id"), name: b("bob"), listen: b("-")}},
+		{"ERR something went wrong", frame{kind: kindErr, reason: b("something went wrong")}},
+		{"ERR", frame{kind: kindErr}},
+		{"BYE node shutting down", frame{kind: kindBye, reason: b("node shutting down")}},
+		{"PING 42", frame{kind: kindUnknown}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			var f frame
+			if err := parseFrame([]byte(tt.line), &f); err != nil {
+				t.Fatalf("parseFrame(%q) = %v, want no error", tt.line, err)
+			}
+			f.word = nil
+			if !sameFrame(f, tt.want) {
+				t.Errorf("parseFrame(%q) = %+v, want %+v", tt.line, f, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFrameMalformed(t *testing.T) {
+	tests := []struct {
+		line string
+		want string // part of the error
+	}{
+		{"", "empty line"},
+		{"MSG", "MSG needs"},
+		{"MSG id", "MSG needs"},
+		{"MSG id 1", "MSG needs"},
+		{"MSG id 1 origin", "MSG needs"},
+		{"MSG  1 origin text", "message id is empty"},
+		{"MSG id  origin text", "hop count"},
+		{"MSG id -1 origin text", "hop count"},
+		{"MSG id +1 origin text", "hop count"},
+		{"MSG id 1e3 origin text", "hop count"},
+		{"MSG id 65536 origin text", "more than 65535"},
+		{"MSG id 99999999999999999999 origin text", "hop count"},
+		{"MSG id 1  text", "origin is empty"},
+		{"MSG i/d 1 origin text", "message id"},
+		{"MSG " + strings.Repeat("a", 65) + " 1 o t", "longer than 64"},
+		{"MSG id 1 " + strings.Repeat("o", 65) + " t", "longer than 64"},
+		{"MSG id 1 o bell\a", "control character 0x07"},
+		{"MSG id 1 o esc\x1b[2J", "control character 0x1b"},
+		{"MSG id 1 o del\x7f", "control character 0x7f"},
+		{"MSG id 1 o nul\x00", "control character 0x00"},
+		{"MSG id 1 o \xff\xfe", "not valid UTF-8"},
+		{"HELLO", "HELLO needs"},
+		{"HELLO 1 id name", "HELLO needs"},
+		{"HELLO x id name addr", "not a number"},
+		{"HELLO -1 id name addr", "not a number"},
+		{"HELLO 1 i:d name addr", "node id"},
+		{"HELLO 1 id na!me addr", "name"},
+		{"HELLO 1 id name " + strings.Repeat("a", 256), "listen address"},
+		{"ERR bad\x01", "control character"},
+		{"BYE bad\x1b", "control character"},
+		{"msg id 1 o t", "frame type"},
+		{"M!SG x", "frame type"},
+		{" MSG id 1 o t", "frame type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			var f frame
+			err := parseFrame([]byte(tt.line), &f)
+			var pe *ProtocolError
+			if !errors.As(err, &pe) {
+				t.Fatalf("parseFrame(%q) = %v, want a *ProtocolError", tt.line, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseFrame(%q) = %q, want it to mention %q", tt.line, err, tt.want)
+			}
+		})
+	}
+}
+
+// A lowercase "msg" is not MSG: frame types are case-sensitive words, and
+// only unknown well-formed words are ignored.
+func TestParseFrameUnknownWordIsIgnorable(t *testing.T) {
+	var f frame
+	if err := parseFrame([]byte("PING"), &f); err != nil || f.kind != kindUnknown {
+		t.Fatalf("parseFrame(PING) = %v, kind %v; want kindUnknown", err, f.kind)
+	}
+}
+
+func TestDecoderStream(t *testing.T) {
+	in := "HELLO 1 id a -\r\nMSG m1 1 a one\nMSG m2 2 a two\n" +
+		"MSG m3 1 a " + strings.Repeat("x", 300) + "\n"
+	d := newDecoder(strings.NewReader(in), 64, 1024) // lines longer than the buffer too
+	var got []string
+	for {
+		f, n, err := d.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("next: %v", err)
+		}
+		if n == 0 {
+			t.Fatal("next returned size 0 for a frame")
+		}
+		switch f.kind {
+		case kindHello:
+			got = append(got, "HELLO "+string(f.name))
+		case kindMsg:
+			got = append(got, string(f.id)+":"+string(f.text))
+		}
+	}
+	want := []string{"HELLO a", "m1:one", "m2:two", "m3:" + strings.Repeat("x", 300)}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("decoded %q, want %q", got, want)
+	}
+}
+
+func TestDecoderLineTooLong(t *testing.T) {
+	for _, bufSize := range []int{64, 4096} {
+		long := "MSG m 1 a " + strings.Repeat("x", 2000) + "\nMSG ok 1 a fine\n"
+		d := newDecoder(strings.NewReader(long), bufSize, 1000)
+		_, _, err := d.next()
+		var pe *ProtocolError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "longer than 1000 bytes") {
+			t.Fatalf("buffer %d: next = %v, want line too long", bufSize, err)
+		}
+	}
+}
+
+// A line exactly at the limit is accepted; one byte more is not.
+func TestDecoderLimitBoundary(t *testing.T) {
+	const max = 100
+	prefix := "MSG m 1 a "
+	exact := prefix + strings.Repeat("x", max-len(prefix))
+	for _, tt := range []struct {
+		line string
+		ok   bool
+	}{{exact, true}, {exact + "x", false}} {
+		for _, bufSize := range []int{16, 4096} {
+			d := newDecoder(strings.NewReader(tt.line+"\n"), bufSize, max)
+			_, _, err := d.next()
+			if (err == nil) != tt.ok {
+				t.Errorf("line of %d bytes, buffer %d: err = %v, want ok=%v", len(tt.line), bufSize, err, tt.ok)
+			}
+		}
+	}
+}
+
+func TestDecoderTruncatedFrame(t *testing.T) {
+	d := newDecoder(strings.NewReader("MSG m 1 a no newline"), 64, 1000)
+	if _, _, err := d.next(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("next = %v, want io.ErrUnexpectedEOF", err)
+	}
+}
+
+func TestEncodeMsgRoundTrip(t *testing.T) {
+	line := encodeMsg("abc-9", 3, []byte("bob"), []byte("hi there"))
+	if line != "MSG abc-9 3 bob hi there\n" {
+		t.Fatalf("encodeMsg = %q", line)
+	}
+	var f frame
+	if err := parseFrame([]byte(strings.TrimSuffix(line, "\n")), &f); err != nil {
+		t.Fatal(err)
+	}
+	if string(f.id) != "abc-9" || f.hops != 3 || string(f.origin) != "bob" || string(f.text) != "hi there" {
+		t.Fatalf("round trip = %+v", f)
+	}
+}
+
+func TestEncodeControlFramesAreOneLine(t *testing.T) {
+	for _, s := range []string{encodeErr("a\nb\rc\x1b"), encodeBye(strings.Repeat("z", 5000))} {
+		if strings.Count(s, "\n") != 1 || !strings.HasSuffix(s, "\n") {
+			t.Errorf("%q is not one line", s)
+		}
+		var f frame
+		if err := parseFrame([]byte(strings.TrimSuffix(s, "\n")), &f); err != nil {
+			t.Errorf("our own frame %q does not parse: %v", s, err)
+		}
+	}
+}
+
+func TestValidateText(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want error
+	}{
+		{"hello", nil},
+		{"", ErrEmptyText},
+		{"a\nb", ErrBadText},
+		{"\xff", ErrBadText},
+		{strings.Repeat("x", 11), ErrBadText},
+	} {
+		if err := ValidateText(tt.text, 10); !errors.Is(err, tt.want) {
+			t.Errorf("ValidateText(%q) = %v, want %v", tt.text, err, tt.want)
+		}
+	}
+}
+
+func b(s string) []byte { return []byte(s) }
+
+func sameFrame(a, b frame) bool {
+	eq := func(x, y []byte) bool { return string(x) == string(y) }
+	return a.kind == b.kind && a.version == b.version && a.hops == b.hops &&
+		eq(a.nodeID, b.nodeID) && eq(a.name, b.name) && eq(a.listen, b.listen) &&
+		eq(a.id, b.id) && eq(a.origin, b.origin) && eq(a.text, b.text) && eq(a.reason, b.reason)
+}
