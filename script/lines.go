@@ -1,0 +1,180 @@
+package script
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// errFailed stops a runner after a command failed; the failure has already
+// been reported.
+var errFailed = errors.New("a command failed")
+
+// execLine runs one line: a blank line or a comment does nothing, anything
+// else must be a command.
+func (s *Session) execLine(ctx context.Context, pos Pos, text string, depth int) (*command, error) {
+	if isBlank(text) {
+		return nil, nil
+	}
+	word, _ := splitWord(text)
+	cmd, err := s.cmds.lookup(word)
+	if err != nil {
+		return nil, err
+	}
+	l, err := parseLine(text, s.lookupEnv)
+	if err != nil {
+		return cmd, fmt.Errorf("%s: %w", word, err)
+	}
+	if err := cmd.check(l); err != nil {
+		return cmd, err
+	}
+	return cmd, cmd.run(ctx, s, &call{cmd: cmd, line: l, pos: pos, depth: depth})
+}
+
+// runOne runs a line and applies the failure policy of scripts: report the
+// error at its position, count it, and stop unless -keep-going.
+func (s *Session) runOne(ctx context.Context, pos Pos, text string, depth int) error {
+	cmd, err := s.execLine(ctx, pos, text, depth)
+	if cmd == nil || !cmd.quiet {
+		s.out.flush()
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errQuit):
+		return errQuit
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, errFailed):
+		return errFailed // reported inside a sourced file
+	}
+	name, _ := splitWord(text)
+	s.out.commandError(name, pos, err)
+	s.failures++
+	if s.opts.keepGoing {
+		return nil
+	}
+	return errFailed
+}
+
+// inputLine is one line read from a script, or why it could not be read.
+type inputLine struct {
+	text string
+	err  error
+}
+
+// runReader runs the commands read from r, named name in errors. Lines are
+// read by a goroutine in batches, so that a command that blocks (wait)
+// does not stop the reading and a signal is noticed while the input is
+// silent. It returns nil at the end of the input, errQuit after quit,
+// errFailed after a failure (already reported), or ctx's error.
+func (s *Session) runReader(ctx context.Context, name string, r io.Reader, depth int) error {
+	batches := make(chan []inputLine, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go readLines(r, s.opts.maxInputLine, batches, stop)
+	lineNo := 0
+	for {
+		select {
+		case batch, ok := <-batches:
+			if !ok {
+				return nil
+			}
+			for _, in := range batch {
+				lineNo++
+				pos := Pos{File: name, Line: lineNo}
+				var err error
+				if in.err != nil {
+					s.out.commandError("", pos, in.err)
+					s.failures++
+					if !s.opts.keepGoing {
+						err = errFailed
+					}
+				} else {
+					err = s.runOne(ctx, pos, in.text, depth)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			s.out.flush()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// readLines reads lines from r and sends them in batches: a batch ends
+// when the reader's buffer is empty (the writer paused) or holds 1024
+// lines. A line longer than maxLine is reported as an error, without
+// buffering all of it. It closes out at the end of r, or returns when stop
+// is closed.
+func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan struct{}) {
+	defer close(out)
+	br := bufio.NewReaderSize(r, 64<<10)
+	var batch []inputLine
+	var long []byte
+	tooLong := false
+	send := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		select {
+		case out <- batch:
+			batch = nil
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if !tooLong {
+				long = append(long, b...)
+				if len(long) > maxLine {
+					tooLong, long = true, nil
+				}
+			}
+			continue
+		}
+		if len(b) > 0 || len(long) > 0 || tooLong {
+			if len(long) > 0 {
+				b = append(long, b...)
+				long = nil
+			}
+			b = trimEOL(b)
+			switch {
+			case tooLong || len(b) > maxLine:
+				batch = append(batch, inputLine{err: fmt.Errorf("line longer than %d bytes", maxLine)})
+			default:
+				batch = append(batch, inputLine{text: string(b)})
+			}
+			tooLong = false
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				batch = append(batch, inputLine{err: fmt.Errorf("read: %w", err)})
+			}
+			send()
+			return
+		}
+		if br.Buffered() == 0 || len(batch) >= 1024 {
+			if !send() {
+				return
+			}
+		}
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}

@@ -1,0 +1,214 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/p2p-chat/p2p/node"
+)
+
+// Version is the version -version prints.
+const Version = "0.1.0"
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // a command failed, or the node could not start
+	exitUsage = 2 // bad flags
+)
+
+// closeBound is how long a signal may take to shut the node down before
+// the process exits anyway.
+const closeBound = 900 * time.Millisecond
+
+// options are the parsed flags.
+type options struct {
+	cfg          node.Config
+	json         bool
+	addrFile     string
+	history      string // "" disables the REPL history
+	stay         bool
+	keepGoing    bool
+	timeout      time.Duration // default for wait
+	maxInputLine int
+	version      bool
+}
+
+// Main runs p2p with the process's signals: SIGINT and SIGTERM close the
+// node gracefully and exit 0. It returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, stdin, stdout, stderr)
+}
+
+// subcommands are the words that, as the first argument, run something
+// other than a node (issue 6 adds `sim`). Each returns an exit status.
+func subcommands() map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+}
+
+// Run is Main with a context: when ctx ends (a signal), the node closes
+// and Run returns 0. Without file arguments, commands come from stdin: a
+// readline REPL if stdin is a terminal, plain lines otherwise.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if sub := subcommands()[args[0]]; sub != nil {
+			return sub(ctx, args[1:], stdin, stdout, stderr)
+		}
+	}
+	opts, files, err := parseFlags(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if opts.version {
+		fmt.Fprintf(stdout, "p2p %s (%s %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return exitOK
+	}
+	out := newOutput(stdout, stderr, opts.json)
+	s, err := newSession(opts, out, os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "p2p: %v\n", err)
+		return exitFail
+	}
+
+	switch {
+	case len(files) > 0:
+		err = s.runFiles(ctx, files)
+	case isTerminal(stdin):
+		err = s.runREPL(ctx, stdin.(*os.File), stdout, stderr)
+	default:
+		err = s.runReader(ctx, "stdin", stdin, 0)
+	}
+	if err == nil && opts.stay && ctx.Err() == nil {
+		<-ctx.Done()
+	}
+	switch {
+	case ctx.Err() != nil:
+		s.closeWithin(closeBound)
+		if s.failures > 0 {
+			return exitFail
+		}
+		return exitOK
+	case errors.Is(err, errQuit), err == nil:
+		s.Close()
+		if s.failures > 0 {
+			return exitFail
+		}
+		return exitOK
+	default:
+		s.Close()
+		return exitFail
+	}
+}
+
+// runFiles runs script files in order.
+func (s *Session) runFiles(ctx context.Context, files []string) error {
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			s.out.commandError("", Pos{}, err)
+			s.failures++
+			if s.opts.keepGoing {
+				continue
+			}
+			return errFailed
+		}
+		err = s.runReader(ctx, name, f, 0)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isTerminal reports whether r is a terminal, which is when the REPL is
+// used; pipes and files are read as plain lines.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// parseFlags turns the command line into options and the script files to
+// run.
+func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, error) {
+	d := node.DefaultConfig()
+	o := &options{cfg: d}
+	fs := flag.NewFlagSet("p2p", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.cfg.ListenAddr, "listen", "", "listen on `ADDR` (default "+node.DefaultListenAddr+", or the next free port after it); port 0 picks any free port")
+	fs.StringVar(&o.cfg.Name, "name", "", "this node's `NAME`: 1 to 64 of A-Z a-z 0-9 . _ - (default node- and 6 characters of its id)")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per line for every event and command result")
+	fs.StringVar(&o.addrFile, "addr-file", "", "write the bound address to `PATH` (atomically) once listening")
+	fs.StringVar(&o.history, "history", defaultHistory(), "REPL history `FILE`; empty disables it")
+	noHistory := fs.Bool("no-history", false, "do not read or write a REPL history")
+	fs.BoolVar(&o.stay, "stay", false, "at the end of the input keep running (as a relay) until SIGINT or SIGTERM")
+	fs.BoolVar(&o.keepGoing, "keep-going", false, "after a failed command carry on with the next; exit 1 at the end")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "default timeout of wait")
+	fs.DurationVar(&o.cfg.SeenTTL, "seen-ttl", d.SeenTTL, "forget a message id after this long")
+	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "remember at most this many message ids")
+	fs.IntVar(&o.cfg.MaxLineBytes, "max-line", d.MaxLineBytes, "longest frame in bytes, on the wire and in scripts")
+	fs.IntVar(&o.cfg.QueueFrames, "queue", d.QueueFrames, "frames queued per peer before it counts as slow")
+	fs.IntVar(&o.cfg.MaxPeers, "max-peers", d.MaxPeers, "most connected peers")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.Usage = func() { usage(fs, stderr) }
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if *noHistory {
+		o.history = ""
+	}
+	if o.timeout <= 0 {
+		fmt.Fprintln(stderr, "p2p: -timeout must be positive")
+		return nil, nil, errors.New("bad -timeout")
+	}
+	o.maxInputLine = max(o.cfg.MaxLineBytes, 512)
+	return o, fs.Args(), nil
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, `p2p is a flood-fill peer-to-peer chat node.
+
+usage:
+  p2p [flags]               commands from the terminal (a REPL), or from a pipe
+  p2p [flags] FILE...       commands from script files, in order
+
+In the REPL a line that is not a command is sent as a message. In pipes and
+files every line is a command; # starts a comment. A failed command prints
+FILE:LINE: error on stderr and p2p exits 1 (see -keep-going). At the end of
+the input p2p flushes and exits 0 (see -stay). SIGINT/SIGTERM close it.
+
+commands:
+`)
+	fmt.Fprint(w, newCommandTable().summary())
+	fmt.Fprint(w, "\nflags:\n")
+	fs.PrintDefaults()
+	fmt.Fprint(w, "\nSee docs/commands.md for the output lines and JSON fields.\n")
+}
+
+// defaultHistory is the REPL history file: in $XDG_STATE_HOME/p2p if set,
+// else in the user's config directory; "" if neither is known.
+func defaultHistory() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "p2p", "history")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "p2p", "history")
+	}
+	return ""
+}

@@ -1,0 +1,180 @@
+package script
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/p2p-chat/p2p/node"
+)
+
+// Session is a running node with its output and the state that `wait`
+// blocks on. One goroutine, the pump, drains the node's events: it prints
+// each one, then updates the tracker, then flushes when no event is
+// waiting. Commands run on the caller's goroutine.
+type Session struct {
+	n    *node.Node
+	out  *output
+	opts *options
+	cmds *commandTable
+	t    *tracker
+
+	lookupEnv func(string) (string, bool)
+	syncReq   chan chan struct{} // asks the pump to print every pending event
+	pumpDone  chan struct{}
+	closeOnce sync.Once
+	failures  int // failed commands; owned by the goroutine running commands
+
+	// knownMu guards known: addresses seen, for completion of `connect`.
+	knownMu sync.Mutex
+	known   []string
+}
+
+// maxKnown bounds the addresses remembered for completion.
+const maxKnown = 256
+
+// newSession starts a node and its event pump. The addr file, if asked for,
+// is written once the node listens.
+func newSession(opts *options, out *output, lookupEnv func(string) (string, bool)) (*Session, error) {
+	n, err := node.New(opts.cfg)
+	if err != nil {
+		return nil, err
+	}
+	out.name, out.nodeID = n.Name(), n.ID()
+	s := &Session{
+		n:         n,
+		out:       out,
+		opts:      opts,
+		cmds:      newCommandTable(),
+		t:         newTracker(),
+		lookupEnv: lookupEnv,
+		syncReq:   make(chan chan struct{}),
+		pumpDone:  make(chan struct{}),
+	}
+	go s.pump()
+	s.sync() // the listening event is the first line, before any command's
+	if opts.addrFile != "" {
+		if err := writeFileAtomic(opts.addrFile, n.Addr()+"\n"); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("addr file: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// pump prints events until the node closes its event channel.
+func (s *Session) pump() {
+	defer close(s.pumpDone)
+	events := s.n.Events()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				s.out.flush()
+				return
+			}
+			s.handle(ev)
+			if len(events) == 0 {
+				s.out.flush()
+			}
+		case req := <-s.syncReq:
+			for len(events) > 0 {
+				ev, ok := <-events
+				if !ok {
+					break
+				}
+				s.handle(ev)
+			}
+			close(req)
+		}
+	}
+}
+
+func (s *Session) handle(ev node.Event) {
+	s.out.event(ev)
+	s.t.onEvent(ev)
+	if ev.Kind == node.EventPeerUp && ev.Peer.Addr != "" {
+		s.remember(ev.Peer.Addr)
+	}
+}
+
+// sync returns once every event the node emitted before the call has been
+// printed, so a command's output follows the events it caused.
+func (s *Session) sync() {
+	req := make(chan struct{})
+	select {
+	case s.syncReq <- req:
+		<-req
+	case <-s.pumpDone:
+	}
+}
+
+// remember adds an address to those offered when completing `connect`.
+func (s *Session) remember(addr string) {
+	s.knownMu.Lock()
+	defer s.knownMu.Unlock()
+	if slices.Contains(s.known, addr) {
+		return
+	}
+	if len(s.known) >= maxKnown {
+		s.known = s.known[1:]
+	}
+	s.known = append(s.known, addr)
+}
+
+func (s *Session) knownAddrs() []string {
+	s.knownMu.Lock()
+	defer s.knownMu.Unlock()
+	return slices.Clone(s.known)
+}
+
+// Close closes the node (it flushes its queues and says BYE), waits for
+// the pump to print the last events, and flushes the output. It is safe to
+// call more than once.
+func (s *Session) Close() {
+	s.closeOnce.Do(func() {
+		s.n.Close()
+		<-s.pumpDone
+		s.out.flush()
+	})
+}
+
+// closeWithin closes the session but returns after at most d even if the
+// node is still waiting on a peer; the process is about to exit.
+func (s *Session) closeWithin(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		s.Close()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.out.flush()
+	}
+}
+
+// writeFileAtomic writes data to a temporary file next to path and renames
+// it, so a reader never sees a partial file.
+func writeFileAtomic(path, data string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
