@@ -81,7 +81,7 @@ func BenchmarkRelay(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		fmt.Fprintf(&sb, "MSG 00000000000000aa-%d 1 in %s\n", i, text)
 	}
-	frames := sb.String()
+	frames := []byte(sb.String())
 	delivered := make(chan struct{})
 	go func() {
 		got := 0
@@ -95,7 +95,7 @@ func BenchmarkRelay(b *testing.B) {
 	}()
 	b.ReportAllocs()
 	b.ResetTimer()
-	go in.conn.Write([]byte(frames))
+	go in.conn.Write(frames)
 	<-delivered
 	b.StopTimer()
 	if s := nd.Stats(); s.Forwarded != uint64(b.N) {

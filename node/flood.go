@@ -20,7 +20,9 @@ func (n *Node) flood(from *peer, f *frame) {
 	textStart := textEnd - len(f.text)
 	originStart := textStart - 1 - len(f.origin)
 
-	if f.hops < n.cfg.MaxHops {
+	// A line at the limit can grow by a digit when its hop count does; never
+	// send a peer a line it must refuse.
+	if f.hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
 		from.c.relayed.Add(uint64(n.forward(line, from)))
 	}
 	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{

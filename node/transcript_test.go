@@ -1,0 +1,63 @@
+package node
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestNetcatTranscript replays testdata/netcat.txt, the session shown in
+// docs/protocol.md, against a real node over loopback TCP, and checks that
+// the docs show the transcript as it is.
+func TestNetcatTranscript(t *testing.T) {
+	script, err := os.ReadFile("testdata/netcat.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := os.ReadFile("../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(docs), string(script)) {
+		t.Error("docs/protocol.md does not contain testdata/netcat.txt verbatim")
+	}
+
+	tr := TCP{}
+	c := newCluster(t, tr, 1, func(cfg *Config) { cfg.Name = "alice" })
+	alice := c.nodes[0]
+	raw := dialRaw(t, tr, alice.Addr())
+	expand := strings.NewReplacer("{ID}", alice.ID(), "{ADDR}", alice.Addr())
+	sc := bufio.NewScanner(strings.NewReader(string(script)))
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		switch {
+		case text == "" || strings.HasPrefix(text, "#"):
+		case strings.HasPrefix(text, "> "):
+			raw.send(text[2:])
+		case strings.HasPrefix(text, "< "):
+			want := expand.Replace(text[2:])
+			got, err := raw.readLine()
+			if err != nil || got != want {
+				t.Fatalf("netcat.txt:%d: read %q (%v), want %q", line, got, err, want)
+			}
+		case strings.HasPrefix(text, "! send "):
+			if _, err := alice.Send(text[len("! send "):]); err != nil {
+				t.Fatalf("netcat.txt:%d: %v", line, err)
+			}
+		default:
+			t.Fatalf("netcat.txt:%d: cannot replay %q", line, text)
+		}
+	}
+	if got, err := raw.readLine(); err == nil {
+		t.Fatalf("after the protocol error the node sent %q instead of hanging up", got)
+	}
+	c.recs[0].waitDown(t, "hop count")
+	msgs := c.recs[0].messages()
+	if len(msgs) != 1 || msgs[0].Text != "hello from netcat" || msgs[0].From != "bob" {
+		t.Fatalf("alice delivered %+v, want the one message from bob", msgs)
+	}
+	if s := alice.Stats(); s.Duplicates != 1 || s.ProtocolErrors != 1 {
+		t.Fatalf("alice stats %+v, want 1 duplicate and 1 protocol error", s)
+	}
+}
