@@ -47,6 +47,12 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// DialTimeout bounds a Connect's dial.
 	DialTimeout time.Duration
+	// KeepAlive: a peer that has been sent nothing for this long is sent a
+	// PING frame. IdleTimeout: a peer from which nothing has been received
+	// for this long is disconnected as dead. IdleTimeout must be more than
+	// KeepAlive.
+	KeepAlive   time.Duration
+	IdleTimeout time.Duration
 	// CloseTimeout is how long Close and Disconnect wait for a peer to
 	// acknowledge the end of the connection after the queue is flushed.
 	CloseTimeout time.Duration
@@ -73,6 +79,8 @@ func DefaultConfig() Config {
 		HandshakeTimeout: 5 * time.Second,
 		DialTimeout:      5 * time.Second,
 		CloseTimeout:     2 * time.Second,
+		KeepAlive:        30 * time.Second,
+		IdleTimeout:      90 * time.Second,
 		MaxPeers:         64,
 		EventBuffer:      1024,
 		BufferSize:       16 << 10,
@@ -103,6 +111,8 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.HandshakeTimeout, d.HandshakeTimeout)
 	setDur(&c.DialTimeout, d.DialTimeout)
 	setDur(&c.CloseTimeout, d.CloseTimeout)
+	setDur(&c.KeepAlive, d.KeepAlive)
+	setDur(&c.IdleTimeout, d.IdleTimeout)
 	setInt(&c.MaxPeers, d.MaxPeers)
 	setInt(&c.EventBuffer, d.EventBuffer)
 	setInt(&c.BufferSize, d.BufferSize)
@@ -123,11 +133,15 @@ func (c Config) withDefaults() (Config, error) {
 		{"SlowPeerTimeout", int64(c.SlowPeerTimeout)}, {"WriteTimeout", int64(c.WriteTimeout)},
 		{"HandshakeTimeout", int64(c.HandshakeTimeout)}, {"DialTimeout", int64(c.DialTimeout)},
 		{"CloseTimeout", int64(c.CloseTimeout)}, {"MaxPeers", int64(c.MaxPeers)},
+		{"KeepAlive", int64(c.KeepAlive)}, {"IdleTimeout", int64(c.IdleTimeout)},
 		{"EventBuffer", int64(c.EventBuffer)}, {"BufferSize", int64(c.BufferSize)},
 	} {
 		if v.val < 0 {
 			return c, fmt.Errorf("config: %s must not be negative", v.name)
 		}
+	}
+	if c.IdleTimeout <= c.KeepAlive {
+		return c, fmt.Errorf("config: IdleTimeout (%v) must be more than KeepAlive (%v)", c.IdleTimeout, c.KeepAlive)
 	}
 	if c.MaxLineBytes < 512 {
 		return c, fmt.Errorf("config: MaxLineBytes is %d, the least is 512", c.MaxLineBytes)

@@ -9,7 +9,9 @@ import (
 )
 
 // Connect dials addr, exchanges HELLO frames and adds the peer. It returns
-// when the peer is up, or with an error that says why not (ErrSelf,
+// when the peer is up and its EventPeerUp is in the Events channel (so a
+// consumer sees "connected" before anything it does after Connect), or
+// with an error that says why not (ErrSelf,
 // ErrAlreadyConnected, ErrTooManyPeers, a refusal from the other side, a
 // dial error).
 func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
@@ -37,6 +39,11 @@ func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 	if err != nil {
 		conn.Close()
 		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
+	}
+	select {
+	case <-p.announced:
+	case <-p.ended:
+	case <-n.closing:
 	}
 	return p.info, nil
 }

@@ -114,8 +114,8 @@ func TestUnknownFrameIsIgnored(t *testing.T) {
 	c := newCluster(t, tr, 1, nil)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.handshake("00000000000000ff", "newer")
-	raw.send("PING 1")
-	raw.expect("ERR unknown frame type PING")
+	raw.send("STATUS 1")
+	raw.expect("ERR unknown frame type STATUS")
 	raw.send("MSG still-here 1 newer hi")
 	c.recs[0].waitMessages(t, 1)
 }

@@ -27,9 +27,14 @@ type peer struct {
 	stop       chan struct{} // closed to ask the writer to flush, say BYE and finish
 	gone       chan struct{} // closed on abort: the writer stops at once, pushes give up
 	writerDone chan struct{}
+	announced  chan struct{} // closed once its up event is in the events channel
 	ended      chan struct{} // closed when the peer is unregistered and reported down
 	stopOnce   sync.Once
 	goneOnce   sync.Once
+
+	// lingerUntil is the read deadline set by hangUp (unix nanoseconds, 0
+	// for none); the reader never extends its deadline past it.
+	lingerUntil atomic.Int64
 
 	// reasonMu guards reason and bye: the first reason given wins.
 	reasonMu sync.Mutex
@@ -76,6 +81,7 @@ func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {
 		stop:       make(chan struct{}),
 		gone:       make(chan struct{}),
 		writerDone: make(chan struct{}),
+		announced:  make(chan struct{}),
 		ended:      make(chan struct{}),
 	}
 }
@@ -117,7 +123,9 @@ func (p *peer) getReason() (reason, bye string) {
 func (p *peer) hangUp(reason string) {
 	p.setReason(reason, reason)
 	p.finish()
-	p.conn.SetReadDeadline(time.Now().Add(p.n.cfg.CloseTimeout))
+	until := time.Now().Add(p.n.cfg.CloseTimeout)
+	p.lingerUntil.Store(until.UnixNano())
+	p.conn.SetReadDeadline(until)
 }
 
 // finish asks the writer to flush and stop.
@@ -149,8 +157,9 @@ func (p *peer) push(line string) bool {
 func (p *peer) readLoop() {
 	defer p.n.wg.Done()
 	p.n.emit(Event{Kind: EventPeerUp, Peer: p.info})
+	close(p.announced)
 	err := p.readFrames()
-	p.setReason(readEndReason(err), "")
+	p.setReason(p.readEndReason(err), "")
 	reason, _ := p.getReason()
 
 	// Let the writer flush (an ERR frame, or what was queued before the
@@ -164,8 +173,23 @@ func (p *peer) readLoop() {
 	close(p.ended)
 }
 
+// extendReadDeadline allows IdleTimeout for the next read from the socket,
+// but never past the hang-up deadline. It is called only when the read
+// buffer is empty, so a burst costs no extra system calls.
+func (p *peer) extendReadDeadline() {
+	d := time.Now().Add(p.n.cfg.IdleTimeout)
+	if l := p.lingerUntil.Load(); l != 0 {
+		d = time.Unix(0, min(l, d.UnixNano()))
+	}
+	p.conn.SetReadDeadline(d)
+	// hangUp may have set its deadline just before ours: set it again.
+	if l := p.lingerUntil.Load(); l != 0 && l < d.UnixNano() {
+		p.conn.SetReadDeadline(time.Unix(0, l))
+	}
+}
+
 // readEndReason turns the error that ended reading into a reason.
-func readEndReason(err error) string {
+func (p *peer) readEndReason(err error) string {
 	var pe *ProtocolError
 	var ne net.Error
 	switch {
@@ -175,8 +199,10 @@ func readEndReason(err error) string {
 		return "closed by peer in the middle of a frame"
 	case errors.As(err, &pe):
 		return pe.Error()
+	case errors.As(err, &ne) && ne.Timeout() && p.lingerUntil.Load() != 0:
+		return "hung up; the peer did not close its side in time"
 	case errors.As(err, &ne) && ne.Timeout():
-		return "timed out"
+		return fmt.Sprintf("dead peer: nothing received for %v", p.n.cfg.IdleTimeout)
 	case errors.Is(err, net.ErrClosed):
 		return "connection closed"
 	}
@@ -186,6 +212,9 @@ func readEndReason(err error) string {
 // readFrames is the reader's loop: decode, then act on each frame.
 func (p *peer) readFrames() error {
 	for {
+		if p.dec.r.Buffered() == 0 {
+			p.extendReadDeadline()
+		}
 		f, size, err := p.dec.next()
 		if size > 0 {
 			p.c.countIn(size)
@@ -200,6 +229,8 @@ func (p *peer) readFrames() error {
 		switch f.kind {
 		case kindMsg:
 			p.n.flood(p, f)
+		case kindPing:
+			// Traffic is all a keepalive needs to be.
 		case kindBye:
 			p.setReason("peer left: "+string(f.reason), "")
 		case kindErr:
@@ -231,15 +262,29 @@ func (p *peer) writeLoop() {
 	defer close(p.writerDone)
 	bw := bufio.NewWriterSize(p.conn, p.n.cfg.BufferSize)
 	var batch []string
+	keepalive := time.NewTicker(p.n.cfg.KeepAlive / 2)
+	defer keepalive.Stop()
+	lastWrite := time.Now()
 	for {
 		select {
 		case <-p.q.ready:
-			if err := p.writeQueued(bw, &batch); err != nil {
+			lastWrite = time.Now()
+			if err := p.writeQueued(bw, &batch, lastWrite); err != nil {
+				p.abort("write failed: " + err.Error())
+				return
+			}
+		case now := <-keepalive.C:
+			if now.Sub(lastWrite) < p.n.cfg.KeepAlive {
+				continue
+			}
+			lastWrite = now
+			p.q.tryPush(pingLine)
+			if err := p.writeQueued(bw, &batch, now); err != nil {
 				p.abort("write failed: " + err.Error())
 				return
 			}
 		case <-p.stop:
-			err := p.writeQueued(bw, &batch)
+			err := p.writeQueued(bw, &batch, time.Now())
 			if _, bye := p.getReason(); err == nil && bye != "" {
 				bw.WriteString(encodeBye(bye))
 				err = bw.Flush()
@@ -255,8 +300,8 @@ func (p *peer) writeLoop() {
 }
 
 // writeQueued writes everything queued, then flushes.
-func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string) error {
-	p.conn.SetWriteDeadline(time.Now().Add(p.n.cfg.WriteTimeout))
+func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string, now time.Time) error {
+	p.conn.SetWriteDeadline(now.Add(p.n.cfg.WriteTimeout))
 	for {
 		*batch = p.q.take(*batch)
 		if len(*batch) == 0 {

@@ -197,3 +197,32 @@ func TestPeersAndStatsCount(t *testing.T) {
 		t.Errorf("n0 stats = %+v, want 5 sent and at least 6 frames out (HELLO and 5 MSG)", s0)
 	}
 }
+
+// An idle connection is kept alive with PING frames; a peer that sends
+// nothing at all is disconnected as dead.
+func TestKeepAliveAndDeadPeer(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 1, func(cfg *Config) {
+		cfg.KeepAlive = 20 * time.Millisecond
+		cfg.IdleTimeout = 500 * time.Millisecond
+	})
+	alive := dialRaw(t, tr, c.nodes[0].Addr())
+	alive.handshake("00000000000000a1", "alive")
+	dead := dialRaw(t, tr, c.nodes[0].Addr())
+	dead.handshake("00000000000000d1", "dead")
+
+	// The live peer answers every PING with one: after 40 of them (at least
+	// 40 keepalive periods, longer than the idle timeout) it is still connected.
+	for i := 0; i < 40; i++ {
+		alive.expect("PING")
+		alive.send("PING")
+	}
+	down := c.recs[0].waitDown(t, "dead peer")
+	if down.Peer.Name != "dead" {
+		t.Fatalf("dead peer event names %q, want dead", down.Peer.Name)
+	}
+	ps := c.nodes[0].Peers()
+	if len(ps) != 1 || ps[0].Name != "alive" {
+		t.Fatalf("peers = %+v, want only alive", ps)
+	}
+}

@@ -24,6 +24,7 @@ const (
 	frameMsg   = "MSG"
 	frameErr   = "ERR"
 	frameBye   = "BYE"
+	framePing  = "PING"
 )
 
 // Wire limits that do not depend on Config.
@@ -42,6 +43,7 @@ const (
 	kindMsg
 	kindErr
 	kindBye
+	kindPing
 	kindUnknown
 )
 
@@ -188,10 +190,13 @@ func parseFrame(line []byte, f *frame) error {
 		f.kind = kindBye
 		f.reason = rest
 		return checkText("reason", rest)
+	case framePing:
+		f.kind = kindPing // anything after the word is ignored
+		return nil
 	default:
 		f.kind = kindUnknown
 		if !isFrameWord(word) {
-			return protoErr("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE)", truncate(word, maxTokenLen))
+			return protoErr("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE PING)", truncate(word, maxTokenLen))
 		}
 		return nil
 	}
@@ -384,6 +389,8 @@ func encodeHello(version int, nodeID, name, listen string) string {
 	}
 	return fmt.Sprintf("%s %d %s %s %s\n", frameHello, version, nodeID, name, listen)
 }
+
+const pingLine = framePing + "\n"
 
 func encodeErr(reason string) string { return frameErr + " " + cleanReason(reason) + "\n" }
 

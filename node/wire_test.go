@@ -23,7 +23,9 @@ func TestParseFrameValid(t *testing.T) {
 		{"ERR something went wrong", frame{kind: kindErr, reason: b("something went wrong")}},
 		{"ERR", frame{kind: kindErr}},
 		{"BYE node shutting down", frame{kind: kindBye, reason: b("node shutting down")}},
-		{"PING 42", frame{kind: kindUnknown}},
+		{"PING", frame{kind: kindPing}},
+		{"PING anything after is ignored", frame{kind: kindPing}},
+		{"STATUS 42", frame{kind: kindUnknown}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -97,8 +99,8 @@ func TestParseFrameMalformed(t *testing.T) {
 // only unknown well-formed words are ignored.
 func TestParseFrameUnknownWordIsIgnorable(t *testing.T) {
 	var f frame
-	if err := parseFrame([]byte("PING"), &f); err != nil || f.kind != kindUnknown {
-		t.Fatalf("parseFrame(PING) = %v, kind %v; want kindUnknown", err, f.kind)
+	if err := parseFrame([]byte("STATUS"), &f); err != nil || f.kind != kindUnknown {
+		t.Fatalf("parseFrame(STATUS) = %v, kind %v; want kindUnknown", err, f.kind)
 	}
 }
 
