@@ -168,12 +168,17 @@ func editDistance(a, b string) int {
 
 func runConnect(ctx context.Context, s *Session, c *call) error {
 	addr := c.line.args[0]
+	before := s.t.now()
 	p, err := s.n.Connect(ctx, addr)
 	if err != nil {
 		return err
 	}
 	s.remember(addr)
-	s.sync()
+	// The node may report the peer up after Connect returns; wait for that
+	// event, so that what follows (peers, a message from it) is printed
+	// after "connected to". A peer that goes down at once still reported
+	// up first. See NODE_REQUESTS.md.
+	s.t.wait(ctx, s.opts.timeout, func() (bool, error) { return s.t.upSinceLocked(p.ID, before), nil })
 	s.out.done("connect", func(j *jsonObj) { peerFields(j, p) })
 	return nil
 }

@@ -34,22 +34,34 @@ type tracker struct {
 	dropped   uint64 // messages dropped from history unconsumed
 	waiters   int    // waits in progress
 	changed   chan struct{}
+	seq       uint64            // events handled
+	lastUp    map[string]uint64 // peer id -> seq of its latest connected event
 }
+
+// maxLastUp bounds lastUp; past it, entries of peers not connected now go.
+const maxLastUp = 4096
 
 type held struct {
 	msg      node.Message
 	consumed bool
 }
 
-func newTracker() *tracker { return &tracker{changed: make(chan struct{})} }
+func newTracker() *tracker {
+	return &tracker{changed: make(chan struct{}), lastUp: make(map[string]uint64)}
+}
 
 // onEvent updates the state after the pump printed ev.
 func (t *tracker) onEvent(ev node.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.seq++
 	switch ev.Kind {
 	case node.EventPeerUp:
 		t.peers++
+		if len(t.lastUp) >= maxLastUp {
+			clear(t.lastUp)
+		}
+		t.lastUp[ev.Peer.ID] = t.seq
 	case node.EventPeerDown:
 		t.peers--
 	case node.EventMessage:
@@ -79,6 +91,17 @@ func (t *tracker) onEvent(ev node.Event) {
 		t.changed = make(chan struct{})
 	}
 }
+
+// now returns the number of events handled so far.
+func (t *tracker) now() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.seq
+}
+
+// upSinceLocked reports whether a connected event for peer id was handled
+// after event number seq. The caller holds t.mu.
+func (t *tracker) upSinceLocked(id string, seq uint64) bool { return t.lastUp[id] > seq }
 
 // errTimeout is wrapped by the error of a wait that timed out.
 var errTimeout = errors.New("timed out")

@@ -32,6 +32,12 @@ func TestScenarios(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			// A binary built with -race sleeps a second before it exits
+			// (to let other goroutines report); the scenarios start many.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitaddr":  cmdWaitAddr,
 			"jsonlines": cmdJSONLines,
@@ -47,12 +53,17 @@ const addrWait = 20 * time.Second
 // variables it set, for redact.
 const addrVars = "P2P_ADDR_VARS"
 
-// otherAddr matches a loopback address that no variable names.
-var otherAddr = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+// otherAddr matches a loopback address that no variable names; nodeID a
+// random node id (message ids start with one).
+var (
+	otherAddr = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+	nodeID    = regexp.MustCompile(`\b[0-9a-f]{16}\b`)
+)
 
 // cmdRedact is `redact SRC DST`: it copies SRC (a file, stdout or stderr)
 // to DST with every address set by waitaddr replaced by its variable, as
-// in $B, and any other loopback address by 127.0.0.1:PORT, so that golden
+// in $B, any other loopback address by 127.0.0.1:PORT and node ids by ID,
+// so that golden
 // files are stable and `cmp DST golden` can rewrite them with -update.
 func cmdRedact(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
@@ -67,6 +78,7 @@ func cmdRedact(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	text = strings.NewReplacer(pairs...).Replace(text)
 	text = otherAddr.ReplaceAllString(text, "127.0.0.1:PORT")
+	text = nodeID.ReplaceAllString(text, "ID")
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(text), 0o666))
 }
 
