@@ -188,6 +188,11 @@ func (b *memBuf) read(p []byte) (int, error) {
 		if b.rclosed {
 			return 0, net.ErrClosed
 		}
+		// Like a socket, a passed deadline fails the read even when data is
+		// waiting.
+		if !b.rDead.IsZero() && !time.Now().Before(b.rDead) {
+			return 0, os.ErrDeadlineExceeded
+		}
 		if b.off < len(b.data) {
 			n := copy(p, b.data[b.off:])
 			b.off += n
@@ -199,9 +204,6 @@ func (b *memBuf) read(p []byte) (int, error) {
 		}
 		if b.wclosed {
 			return 0, io.EOF
-		}
-		if !b.rDead.IsZero() && !time.Now().Before(b.rDead) {
-			return 0, os.ErrDeadlineExceeded
 		}
 		if err := b.wait(b.rDead); err != nil && !b.rDead.IsZero() && !time.Now().Before(b.rDead) {
 			return 0, err

@@ -174,10 +174,9 @@ func (p *peer) readLoop() {
 }
 
 // extendReadDeadline allows IdleTimeout for the next read from the socket,
-// but never past the hang-up deadline. It is called only when the read
-// buffer is empty, so a burst costs no extra system calls.
-func (p *peer) extendReadDeadline() {
-	d := time.Now().Add(p.n.cfg.IdleTimeout)
+// but never past the hang-up deadline.
+func (p *peer) extendReadDeadline(now time.Time) {
+	d := now.Add(p.n.cfg.IdleTimeout)
 	if l := p.lingerUntil.Load(); l != 0 {
 		d = time.Unix(0, min(l, d.UnixNano()))
 	}
@@ -211,9 +210,14 @@ func (p *peer) readEndReason(err error) string {
 
 // readFrames is the reader's loop: decode, then act on each frame.
 func (p *peer) readFrames() error {
+	var deadlineSet time.Time
 	for {
-		if p.dec.r.Buffered() == 0 {
-			p.extendReadDeadline()
+		// Extend the deadline before a read that will reach the socket, and
+		// after a long pause in handing frames on (a slow consumer of events
+		// is not a dead peer).
+		if now := time.Now(); p.dec.r.Buffered() == 0 || now.Sub(deadlineSet) > p.n.cfg.IdleTimeout/2 {
+			p.extendReadDeadline(now)
+			deadlineSet = now
 		}
 		f, size, err := p.dec.next()
 		if size > 0 {

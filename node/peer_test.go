@@ -82,7 +82,9 @@ func TestSlowConsumerGetsEverything(t *testing.T) {
 		for range a.Events() {
 		}
 	}()
-	b, err := New(Config{Name: "b", ListenAddr: "127.0.0.1:0", Transport: tr, EventBuffer: 1})
+	const idle = 200 * time.Millisecond
+	b, err := New(Config{Name: "b", ListenAddr: "127.0.0.1:0", Transport: tr, EventBuffer: 1,
+		KeepAlive: idle / 4, IdleTimeout: idle})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +100,9 @@ func TestSlowConsumerGetsEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The consumer stays away for longer than b's idle timeout: time is
+	// the subject here. A stalled consumer must not look like a dead peer.
+	time.Sleep(3 * idle)
 	got := 0
 	timeout := time.After(waitTimeout)
 	for got < count {
@@ -115,6 +120,9 @@ func TestSlowConsumerGetsEverything(t *testing.T) {
 	}
 	if s := a.Stats(); s.SlowPeers != 0 {
 		t.Fatalf("a disconnected %d slow peers, want 0", s.SlowPeers)
+	}
+	if n := len(b.Peers()); n != 1 {
+		t.Fatalf("b has %d peers after its consumer came back, want 1", n)
 	}
 }
 
