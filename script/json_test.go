@@ -1,0 +1,119 @@
+package script
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/p2p-chat/p2p/node"
+)
+
+// TestJSONStrings checks that hand-escaped strings read back unchanged
+// through encoding/json (invalid UTF-8 reads back as U+FFFD, as with
+// encoding/json).
+func TestJSONStrings(t *testing.T) {
+	var all strings.Builder
+	for c := 0; c < 0x80; c++ {
+		all.WriteByte(byte(c))
+	}
+	for _, s := range []string{"", "plain", `quote " backslash \ slash /`, "tab\tnl\nret\r", all.String(),
+		"ünïcödé 日本 🎉", "\u2028\u2029", "<&>", "bad \xff utf8 \xc3", "\x00\x1f\x7f"} {
+		b := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q encodes as invalid JSON %s: %v", s, b, err)
+		}
+		var want strings.Builder
+		for _, r := range s { // ranging over a string yields U+FFFD per invalid byte
+			want.WriteRune(r)
+		}
+		if got != want.String() {
+			t.Errorf("round trip of %q = %q, want %q", s, got, want.String())
+		}
+	}
+}
+
+// TestJSONOutput checks that every kind of line -json prints is one valid
+// JSON object with the documented fields.
+func TestJSONOutput(t *testing.T) {
+	var out, errOut bytes.Buffer
+	o := newOutput(&out, &errOut, true)
+	o.name, o.nodeID = "a", "0123456789abcdef"
+	p := node.Peer{ID: "fedcba9876543210", Name: "b", Addr: "127.0.0.1:2", Remote: "127.0.0.1:3"}
+	o.event(node.Event{Kind: node.EventListening, Addr: "127.0.0.1:1"})
+	o.event(node.Event{Kind: node.EventPeerUp, Peer: p})
+	o.event(node.Event{Kind: node.EventMessage, Peer: p, Message: node.Message{ID: "x-1", Origin: "c", From: "b", Hops: 2, Text: "hi \"there\"\t\\"}})
+	o.event(node.Event{Kind: node.EventError, Peer: p, Err: errTimeout})
+	o.event(node.Event{Kind: node.EventPeerDown, Peer: p, Reason: "closed by peer"})
+	o.sent(node.Sent{Message: node.Message{ID: "y-1", Origin: "a", Text: "x"}, Peers: 2})
+	o.peers([]node.PeerInfo{{Peer: p, Since: time.Now(), Delivered: 3}, {Peer: p}})
+	o.peers(nil)
+	o.seen([]node.SeenEntry{{ID: "x-1", Origin: "c", FirstSeen: time.Now()}})
+	o.stats(node.Stats{Peers: 1, Delivered: 7})
+	o.notice("echo", "multi\nline")
+	o.done("wait", func(j *jsonObj) { j.str("for", "peers 1") })
+	o.done("quit", nil)
+	o.commandError("connect", Pos{File: "f", Line: 3}, errTimeout)
+	o.flush()
+	if errOut.Len() != 0 {
+		t.Errorf("stderr in JSON mode: %q", errOut.String())
+	}
+	want := []map[string]any{
+		{"event": "listening", "name": "a", "id": "0123456789abcdef", "addr": "127.0.0.1:1"},
+		{"event": "connected", "peer": "b", "addr": "127.0.0.1:2", "inbound": false},
+		{"event": "message", "id": "x-1", "origin": "c", "from": "b", "hops": 2.0, "text": "hi \"there\"\t\\"},
+		{"event": "error", "error": "timed out", "peer": "b"},
+		{"event": "disconnected", "peer": "b", "reason": "closed by peer"},
+		{"event": "sent", "id": "y-1", "peers": 2.0},
+		{"event": "peers"},
+		{"event": "peers"},
+		{"event": "seen"},
+		{"event": "stats", "peers": 1.0, "delivered": 7.0, "slow_peers": 0.0},
+		{"event": "echo", "text": "multi\nline"},
+		{"event": "wait", "for": "peers 1"},
+		{"event": "quit"},
+		{"event": "error", "error": "timed out", "command": "connect", "file": "f", "line": 3.0},
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out.String())
+	}
+	for i, l := range lines {
+		var got map[string]any
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
+			t.Fatalf("line %d is not JSON: %v: %s", i+1, err, l)
+		}
+		for k, v := range want[i] {
+			if got[k] != v {
+				t.Errorf("line %d: %s = %#v, want %#v: %s", i+1, k, got[k], v, l)
+			}
+		}
+	}
+	var peers struct {
+		Peers []map[string]any `json:"peers"`
+	}
+	json.Unmarshal([]byte(lines[6]), &peers)
+	if len(peers.Peers) != 2 || peers.Peers[0]["delivered"] != 3.0 {
+		t.Errorf("peers: %s", lines[6])
+	}
+	json.Unmarshal([]byte(lines[7]), &peers)
+	if peers.Peers == nil || len(peers.Peers) != 0 {
+		t.Errorf("no peers should be an empty array: %s", lines[7])
+	}
+}
+
+func BenchmarkMessageJSON(b *testing.B) {
+	var out bytes.Buffer
+	o := newOutput(&out, &out, true)
+	m := node.Message{ID: "0123456789abcdef-12345", Origin: "alice", From: "bob", Hops: 3, Text: strings.Repeat("x", 100)}
+	b.ReportAllocs()
+	for b.Loop() {
+		o.message(m)
+		if out.Len() > 1<<20 {
+			o.flush()
+			out.Reset()
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package script
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/p2p-chat/p2p/node"
+)
+
+// syncBuffer is a bytes.Buffer safe for the pump and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testSession(t *testing.T, name string) (*Session, *syncBuffer) {
+	t.Helper()
+	var out syncBuffer
+	opts := &options{cfg: node.Config{Name: name, ListenAddr: "127.0.0.1:0"}, timeout: 5 * time.Second, maxInputLine: 4096}
+	s, err := newSession(opts, newOutput(&out, &out, false), env(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, &out
+}
+
+func run(t *testing.T, s *Session, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if _, err := s.execLine(context.Background(), Pos{}, l, 0); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+	}
+}
+
+func TestComplete(t *testing.T) {
+	a, _ := testSession(t, "alice")
+	b, _ := testSession(t, "bob")
+	run(t, a, "connect "+b.n.Addr())
+	run(t, b, "wait peers 1")
+
+	for _, tc := range []struct {
+		before string
+		want   []string
+		n      int
+	}{
+		{"", names(a), 0},
+		{"co", []string{"nnect "}, 2},
+		{"s", []string{"een ", "end ", "leep ", "ource ", "tats "}, 1},
+		{"disconnect ", []string{"bob "}, 0},
+		{"disconnect b", []string{"ob "}, 1},
+		{"disconnect x", nil, 1},
+		{"disconnect bob ", nil, 0},
+		{"connect ", []string{b.n.Addr() + " "}, 0},
+		{"connect 127.0.0.1:", []string{strings.TrimPrefix(b.n.Addr(), "127.0.0.1:") + " "}, 10},
+		{"help qu", []string{"it "}, 2},
+		{"wait ", []string{"-t ", "message ", "messages ", "peers "}, 0},
+		{"wait pe", []string{"ers "}, 2},
+		{"peers ", nil, 0},
+		{"nosuch ", nil, 0},
+	} {
+		got, n := a.complete(tc.before)
+		if !slices.Equal(got, tc.want) || n != tc.n {
+			t.Errorf("complete(%q) = %q, %d; want %q, %d", tc.before, got, n, tc.want, tc.n)
+		}
+	}
+	// The readline adapter works in runes.
+	cands, n := completer{a}.Do([]rune("disconnect bö"), len("disconnect bö")-1)
+	if len(cands) != 0 || n != 2 {
+		t.Errorf("Do with a non-ASCII prefix = %q, %d", cands, n)
+	}
+}
+
+func names(s *Session) []string {
+	var out []string
+	for _, c := range s.cmds.list {
+		out = append(out, c.name+" ")
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestWaitSeesEarlierMessages: a message delivered before the wait began
+// counts, and each wait consumes one.
+func TestWaitSeesEarlierMessages(t *testing.T) {
+	a, _ := testSession(t, "a")
+	b, out := testSession(t, "b")
+	run(t, a, "connect "+b.n.Addr(), "send one", "send two", "send one")
+	run(t, b, "wait messages 3", "wait message one", "wait message /^t/", "wait message one")
+	if _, err := b.execLine(context.Background(), Pos{}, "wait -t 30ms message one", 0); err == nil || !strings.Contains(err.Error(), "timed out after 30ms") {
+		t.Fatalf("a fourth wait: %v", err)
+	}
+	if _, err := b.execLine(context.Background(), Pos{}, "wait messages 2", 0); err == nil || !strings.Contains(err.Error(), "3 messages were delivered, more than 2") {
+		t.Fatalf("wait messages 2 after 3: %v", err)
+	}
+	if c := strings.Count(out.String(), "message from a (1 hop): one\n"); c != 2 {
+		t.Errorf("%d lines for one, want 2:\n%s", c, out)
+	}
+}
+
+func TestHistoryBounded(t *testing.T) {
+	tr := newTracker()
+	for i := 0; i < historyMax+500; i++ {
+		tr.onEvent(node.Event{Kind: node.EventMessage, Message: node.Message{Text: "x"}})
+	}
+	if n := len(tr.history) - tr.head; n != historyMax || tr.dropped != 500 || tr.delivered != historyMax+500 {
+		t.Fatalf("held %d, dropped %d, delivered %d", n, tr.dropped, tr.delivered)
+	}
+	big := strings.Repeat("y", 1<<20)
+	for i := 0; i < 20; i++ {
+		tr.onEvent(node.Event{Kind: node.EventMessage, Message: node.Message{Text: big}})
+	}
+	if tr.bytes > historyMaxBytes {
+		t.Fatalf("held %d bytes", tr.bytes)
+	}
+}
+
+// TestNotATerminal: a pipe is not a terminal, so Run reads plain lines:
+// no prompt, no hint, no escape sequences, and a TAB is just a byte.
+func TestNotATerminal(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isTerminal(r) || isTerminal(strings.NewReader("")) {
+		t.Fatal("a pipe or a reader counts as a terminal")
+	}
+	go func() {
+		io.WriteString(w, "echo a\tb\x7f\nhelp quit\n")
+		w.Close()
+	}()
+	var out, errOut bytes.Buffer
+	hist := t.TempDir() + "/history"
+	code := Run(context.Background(), []string{"-listen", "127.0.0.1:0", "-name", "n", "-history", hist}, r, &out, &errOut)
+	if code != 0 || errOut.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.HasPrefix(lines[0], "listening on 127.0.0.1:") || lines[1] != "a\tb\x7f" || !strings.HasPrefix(lines[2], "usage: quit") {
+		t.Fatalf("output:\n%q", out.String())
+	}
+	if strings.Contains(out.String(), "n> ") || strings.Contains(out.String(), "\x1b") {
+		t.Fatalf("prompt or escape sequence in piped output: %q", out.String())
+	}
+	if _, err := os.Stat(hist); !os.IsNotExist(err) {
+		t.Fatalf("history file written for piped input: %v", err)
+	}
+}
+
+// TestSignalClosesPromptly: when ctx ends (SIGINT or SIGTERM in Main), Run
+// closes the node and returns 0 within a second, even while its input is
+// silent.
+func TestSignalClosesPromptly(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	io.WriteString(w, "echo started\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- Run(ctx, []string{"-listen", "127.0.0.1:0"}, r, out, out) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "started") {
+		if time.Now().After(deadline) {
+			t.Fatal("no output")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("took %v", d)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Run did not return after the signal")
+	}
+}
+
+func TestStayUntilSignal(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"-listen", "127.0.0.1:0", "-stay"}, strings.NewReader("echo in\n"), out, out)
+	}()
+	select {
+	case <-done:
+		t.Fatal("-stay returned at the end of the input")
+	case <-time.After(50 * time.Millisecond): // time is the subject here
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Run(context.Background(), []string{"-h"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("-h: exit %d", code)
+	}
+	for _, want := range []string{"connect ADDR", "wait [-t DURATION]", "-addr-file PATH", "-keep-going", "-no-history"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("-h does not mention %q", want)
+		}
+	}
+	out.Reset()
+	if code := Run(context.Background(), []string{"-version"}, strings.NewReader(""), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "p2p "+Version) {
+		t.Fatalf("-version: %d %q", code, out.String())
+	}
+	if code := Run(context.Background(), []string{"-timeout", "0s"}, strings.NewReader(""), &out, &errOut); code != exitUsage {
+		t.Fatalf("-timeout 0: exit %d", code)
+	}
+}
