@@ -104,6 +104,7 @@ type Stats struct {
 	BytesOut       uint64
 	ProtocolErrors uint64 // bad frames received
 	SlowPeers      uint64 // peers disconnected because their queue stayed full
+	RefusedConns   uint64 // connections refused at once: too many in their handshake
 }
 
 // emit delivers an event to the consumer of Events. It blocks while the

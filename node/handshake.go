@@ -105,6 +105,10 @@ func (n *Node) acceptLoop() {
 		}
 		backoff = 5 * time.Millisecond
 		if !n.addPending(conn) {
+			// No event: under a connection flood the consumer of events
+			// must not slow down accepting. Stats counts them.
+			n.refused.Add(1)
+			conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 			conn.Write([]byte(encodeErr(ErrTooManyPeers.Error() + ": too many connections in their handshake")))
 			conn.Close()
 			continue

@@ -45,6 +45,7 @@ type Node struct {
 	sent      atomic.Uint64
 	protoErrs atomic.Uint64
 	slowPeers atomic.Uint64
+	refused   atomic.Uint64 // connections refused before their handshake
 
 	// peerList is the flood path's lock-free snapshot of peers; it is
 	// replaced (under mu) whenever peers changes.
@@ -198,6 +199,7 @@ func (n *Node) Stats() Stats {
 	s.Sent = n.sent.Load()
 	s.ProtocolErrors = n.protoErrs.Load()
 	s.SlowPeers = n.slowPeers.Load()
+	s.RefusedConns = n.refused.Load()
 	return s
 }
 
