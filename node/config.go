@@ -56,6 +56,12 @@ type Config struct {
 	// CloseTimeout is how long Close and Disconnect wait for a peer to
 	// acknowledge the end of the connection after the queue is flushed.
 	CloseTimeout time.Duration
+	// Replay is how many recent messages (own and relayed, younger than
+	// half of SeenTTL) are sent again to every new peer after the
+	// handshake, so a link that comes up during a flood gets what passed
+	// before it. 0 (the default) turns it off, as in the tutorial. It
+	// must not be more than QueueFrames.
+	Replay int
 	// MaxPeers bounds connected peers; it also bounds connections still in
 	// their handshake.
 	MaxPeers int
@@ -139,6 +145,9 @@ func (c Config) withDefaults() (Config, error) {
 		if v.val < 0 {
 			return c, fmt.Errorf("config: %s must not be negative", v.name)
 		}
+	}
+	if c.Replay < 0 || c.Replay > c.QueueFrames {
+		return c, fmt.Errorf("config: Replay is %d, it must be from 0 to QueueFrames (%d)", c.Replay, c.QueueFrames)
 	}
 	if c.IdleTimeout <= c.KeepAlive {
 		return c, fmt.Errorf("config: IdleTimeout (%v) must be more than KeepAlive (%v)", c.IdleTimeout, c.KeepAlive)

@@ -23,6 +23,7 @@ func (n *Node) flood(from *peer, f *frame) {
 	// A line at the limit can grow by a digit when its hop count does; never
 	// send a peer a line it must refuse.
 	if f.hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
+		n.recent.add(line)
 		from.c.relayed.Add(uint64(n.forward(line, from)))
 	}
 	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{

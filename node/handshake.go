@@ -206,6 +206,11 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	}
 	n.peers[info.ID] = p
 	n.setPeersLocked()
+	// After publishing the peer: a message the flood path missed giving it
+	// (it took the old peer list) was remembered before, so it is here.
+	for _, line := range n.recent.appendTo(nil) {
+		p.q.tryPush(line)
+	}
 	n.wg.Add(2) // reader and writer, started by start
 	return p, nil
 }

@@ -35,6 +35,7 @@ type Node struct {
 	addr string // bound listen address
 
 	seen    *seenSet
+	recent  *recentLines // nil when Config.Replay is 0
 	events  chan Event
 	closing chan struct{} // closed when Close starts
 	done    chan struct{} // closed when Close has finished
@@ -74,6 +75,7 @@ func New(cfg Config) (*Node, error) {
 		id:      hex.EncodeToString(raw[:]),
 		name:    cfg.Name,
 		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax),
+		recent:  newRecentLines(cfg.Replay, cfg.SeenTTL/2),
 		events:  make(chan Event, cfg.EventBuffer),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -158,6 +160,7 @@ func (n *Node) Send(text string) (Sent, error) {
 	id := n.id + "-" + strconv.FormatUint(n.seq.Add(1), 10)
 	n.seen.addOwn(id, n.name)
 	line := encodeMsg(id, 1, []byte(n.name), []byte(text))
+	n.recent.add(line)
 	copies := n.forward(line, nil)
 	n.sent.Add(1)
 	return Sent{Message: Message{ID: id, Origin: n.name, Text: text}, Peers: copies}, nil
