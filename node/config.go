@@ -62,6 +62,25 @@ type Config struct {
 	// before it. 0 (the default) turns it off, as in the tutorial. It
 	// must not be more than QueueFrames.
 	Replay int
+	// Join lists bootstrap addresses. When it is not empty (or after
+	// Node.Join), the node joins on its own: it learns addresses from its
+	// peers (GETPEERS/PEERS) and keeps TargetPeers connections, redialling
+	// with backoff when they drop. See docs/joining.md.
+	Join []string
+	// TargetPeers is the number of connections auto-join keeps.
+	TargetPeers int
+	// JoinInterval is how often auto-join checks its degree (with 20%
+	// jitter); it also acts at once when a peer drops or addresses arrive.
+	JoinInterval time.Duration
+	// DialBackoff and DialBackoffMax bound the exponential backoff between
+	// dials of an address that failed (with 50% jitter).
+	DialBackoff    time.Duration
+	DialBackoffMax time.Duration
+	// ForgetAfter: an address that keeps failing is forgotten when it has
+	// not worked for this long.
+	ForgetAfter time.Duration
+	// MaxKnown bounds the table of known addresses.
+	MaxKnown int
 	// MaxPeers bounds connected peers; it also bounds connections still in
 	// their handshake.
 	MaxPeers int
@@ -87,6 +106,12 @@ func DefaultConfig() Config {
 		CloseTimeout:     2 * time.Second,
 		KeepAlive:        30 * time.Second,
 		IdleTimeout:      90 * time.Second,
+		TargetPeers:      4,
+		JoinInterval:     time.Second,
+		DialBackoff:      time.Second,
+		DialBackoffMax:   time.Minute,
+		ForgetAfter:      10 * time.Minute,
+		MaxKnown:         1000,
 		MaxPeers:         64,
 		EventBuffer:      1024,
 		BufferSize:       16 << 10,
@@ -120,6 +145,12 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.KeepAlive, d.KeepAlive)
 	setDur(&c.IdleTimeout, d.IdleTimeout)
 	setInt(&c.MaxPeers, d.MaxPeers)
+	setInt(&c.TargetPeers, d.TargetPeers)
+	setDur(&c.JoinInterval, d.JoinInterval)
+	setDur(&c.DialBackoff, d.DialBackoff)
+	setDur(&c.DialBackoffMax, d.DialBackoffMax)
+	setDur(&c.ForgetAfter, d.ForgetAfter)
+	setInt(&c.MaxKnown, d.MaxKnown)
 	setInt(&c.EventBuffer, d.EventBuffer)
 	setInt(&c.BufferSize, d.BufferSize)
 	if c.Transport == nil {
@@ -140,6 +171,9 @@ func (c Config) withDefaults() (Config, error) {
 		{"HandshakeTimeout", int64(c.HandshakeTimeout)}, {"DialTimeout", int64(c.DialTimeout)},
 		{"CloseTimeout", int64(c.CloseTimeout)}, {"MaxPeers", int64(c.MaxPeers)},
 		{"KeepAlive", int64(c.KeepAlive)}, {"IdleTimeout", int64(c.IdleTimeout)},
+		{"TargetPeers", int64(c.TargetPeers)}, {"JoinInterval", int64(c.JoinInterval)},
+		{"DialBackoff", int64(c.DialBackoff)}, {"DialBackoffMax", int64(c.DialBackoffMax)},
+		{"ForgetAfter", int64(c.ForgetAfter)}, {"MaxKnown", int64(c.MaxKnown)},
 		{"EventBuffer", int64(c.EventBuffer)}, {"BufferSize", int64(c.BufferSize)},
 	} {
 		if v.val < 0 {
@@ -148,6 +182,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Replay < 0 || c.Replay > c.QueueFrames {
 		return c, fmt.Errorf("config: Replay is %d, it must be from 0 to QueueFrames (%d)", c.Replay, c.QueueFrames)
+	}
+	if len(c.Join) > 0 && c.TargetPeers > c.MaxPeers {
+		return c, fmt.Errorf("config: TargetPeers (%d) is more than MaxPeers (%d)", c.TargetPeers, c.MaxPeers)
 	}
 	if c.IdleTimeout <= c.KeepAlive {
 		return c, fmt.Errorf("config: IdleTimeout (%v) must be more than KeepAlive (%v)", c.IdleTimeout, c.KeepAlive)

@@ -20,6 +20,10 @@ const (
 	// EventError: something went wrong that is not a peer going down: a
 	// bad frame from Peer, an ERR frame from Peer, a failed accept.
 	EventError
+	// EventDialing: auto-join is dialing Addr.
+	EventDialing
+	// EventDialFailed: auto-join could not connect to Addr, for Err.
+	EventDialFailed
 )
 
 func (k EventKind) String() string {
@@ -34,6 +38,10 @@ func (k EventKind) String() string {
 		return "message"
 	case EventError:
 		return "error"
+	case EventDialing:
+		return "dial"
+	case EventDialFailed:
+		return "dial_failed"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -42,11 +50,11 @@ func (k EventKind) String() string {
 // depends on Kind; see the EventKind constants.
 type Event struct {
 	Kind    EventKind
-	Addr    string  // EventListening: the bound address
+	Addr    string  // EventListening: the bound address; EventDialing, EventDialFailed: the address dialed
 	Peer    Peer    // EventPeerUp, EventPeerDown, EventMessage (the neighbour it came from), EventError (if about a peer)
 	Reason  string  // EventPeerDown
 	Message Message // EventMessage
-	Err     error   // EventError
+	Err     error   // EventError, EventDialFailed
 }
 
 // Peer identifies a connected node.

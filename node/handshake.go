@@ -61,6 +61,14 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	}
 	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
 	f, size, err := dec.next()
+	if err == nil && f.kind == kindPeers {
+		// A full node names others before it refuses: remember them.
+		for _, a := range f.addrs {
+			n.learn(string(a), "", "", conn.RemoteAddr().String())
+		}
+		n.join.poke()
+		f, size, err = dec.next()
+	}
 	if err != nil {
 		return nil, handshakeReadErr(err)
 	}
@@ -141,6 +149,11 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	if err == nil {
 		p.c.countIn(size)
 	}
+	if errors.Is(err, ErrTooManyPeers) {
+		// Say where else to go, so a joining node can find a place.
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte(encodePeers(n.peerAddrs())))
+	}
 	if err != nil {
 		sendRefusal(conn, err)
 		conn.Close()
@@ -181,22 +194,23 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	info := Peer{
 		ID:      string(hello.nodeID),
 		Name:    string(hello.name),
-		Addr:    string(hello.listen),
+		Addr:    advertisedAddr(string(hello.listen), conn.RemoteAddr()),
 		Remote:  conn.RemoteAddr().String(),
 		Inbound: inbound,
 	}
-	if info.Addr == "-" {
-		info.Addr = ""
-	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	old := n.peers[info.ID]
 	switch {
 	case n.isClosing():
 		return nil, ErrClosed
 	case info.ID == n.id:
 		return nil, ErrSelf
-	case n.peers[info.ID] != nil:
-		return nil, fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, n.peers[info.ID].info.Name, info.ID)
+	case old != nil && n.keepNew(old, inbound, info.ID):
+		old.hangUp("replaced by a connection both nodes dialed at once")
+		delete(n.peers, info.ID)
+	case old != nil:
+		return nil, fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, old.info.Name, info.ID)
 	case len(n.peers) >= n.cfg.MaxPeers:
 		return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
 	}
@@ -215,10 +229,37 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	return p, nil
 }
 
+// keepNew decides between two connections to the same node when both
+// nodes dialed each other at the same moment (the old one is young and goes
+// the other way): both ends keep the one dialed by the smaller node id, so
+// they agree without talking. Any other second connection is refused.
+func (n *Node) keepNew(old *peer, inbound bool, otherID string) bool {
+	if old.info.Inbound == inbound || time.Since(old.since) > n.cfg.HandshakeTimeout {
+		return false
+	}
+	newDialer, oldDialer := n.id, otherID
+	if inbound {
+		newDialer, oldDialer = otherID, n.id
+	}
+	return newDialer < oldDialer
+}
+
+// peerAddrs lists the announced addresses of the connected peers.
+func (n *Node) peerAddrs() []string {
+	var out []string
+	for _, p := range *n.peerList.Load() {
+		if p.info.Addr != "" {
+			out = append(out, p.info.Addr)
+		}
+	}
+	return out
+}
+
 // start runs a registered peer's goroutines; the reader reports it up
 // first, so its up event comes before its messages and its down event, and
 // a slow consumer of events cannot hold up the handshake.
 func (n *Node) start(p *peer) {
+	n.peerUp(p)
 	go p.writeLoop()
 	go p.readLoop()
 }
@@ -233,6 +274,7 @@ func (n *Node) unregister(p *peer) {
 	}
 	p.c.addTo(&n.retired)
 	n.mu.Unlock()
+	n.peerDown(p)
 }
 
 // peerByAddr returns the peer that announced or connected from addr.

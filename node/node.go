@@ -36,6 +36,7 @@ type Node struct {
 
 	seen    *seenSet
 	recent  *recentLines // nil when Config.Replay is 0
+	join    *joiner
 	events  chan Event
 	closing chan struct{} // closed when Close starts
 	done    chan struct{} // closed when Close has finished
@@ -81,6 +82,7 @@ func New(cfg Config) (*Node, error) {
 		done:    make(chan struct{}),
 		peers:   make(map[string]*peer),
 		pending: make(map[net.Conn]struct{}),
+		join:    newJoiner(),
 	}
 	if n.name == "" {
 		n.name = "node-" + n.id[:6]
@@ -94,6 +96,12 @@ func New(cfg Config) (*Node, error) {
 	n.wg.Add(2)
 	go n.acceptLoop()
 	go n.sweepLoop()
+	for _, addr := range cfg.Join {
+		n.learn(addr, "", "", "join")
+	}
+	if len(cfg.Join) > 0 {
+		n.startJoining()
+	}
 	return n, nil
 }
 

@@ -235,6 +235,10 @@ func (p *peer) readFrames() error {
 			p.n.flood(p, f)
 		case kindPing:
 			// Traffic is all a keepalive needs to be.
+		case kindGetPeers:
+			p.n.answerPeers(p)
+		case kindPeers:
+			p.n.heardPeers(p, f.addrs)
 		case kindBye:
 			p.setReason("peer left: "+string(f.reason), "")
 		case kindErr:

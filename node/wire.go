@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,6 +26,8 @@ const (
 	frameErr   = "ERR"
 	frameBye   = "BYE"
 	framePing  = "PING"
+	frameAsk   = "GETPEERS"
+	framePeers = "PEERS"
 )
 
 // Wire limits that do not depend on Config.
@@ -33,6 +36,7 @@ const (
 	maxAddrLen   = 255   // listen addresses
 	maxWireHops  = 65535 // a hop count above this is malformed
 	maxReasonLen = 1024  // ERR and BYE reasons we send are cut to this
+	maxPeerAddrs = 32    // addresses in one PEERS frame
 )
 
 // kind is the type of a decoded frame.
@@ -44,6 +48,8 @@ const (
 	kindErr
 	kindBye
 	kindPing
+	kindGetPeers
+	kindPeers
 	kindUnknown
 )
 
@@ -67,6 +73,9 @@ type frame struct {
 
 	// ERR, BYE
 	reason []byte
+
+	// PEERS
+	addrs [][]byte
 }
 
 // ProtocolError is a frame that could not be decoded. The connection that
@@ -193,10 +202,16 @@ func parseFrame(line []byte, f *frame) error {
 	case framePing:
 		f.kind = kindPing // anything after the word is ignored
 		return nil
+	case frameAsk:
+		f.kind = kindGetPeers
+		return nil
+	case framePeers:
+		f.kind = kindPeers
+		return parsePeers(rest, f)
 	default:
 		f.kind = kindUnknown
 		if !isFrameWord(word) {
-			return protoErr("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE PING)", truncate(word, maxTokenLen))
+			return protoErr("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE PING GETPEERS PEERS)", truncate(word, maxTokenLen))
 		}
 		return nil
 	}
@@ -254,6 +269,38 @@ func parseHello(rest []byte, f *frame) error {
 		return protoErr("listen address is longer than %d bytes", maxAddrLen)
 	}
 	f.version, f.nodeID, f.name, f.listen = v, fields[1], fields[2], fields[3]
+	return nil
+}
+
+// parsePeers decodes "addr addr ...": 0 to 32 listen addresses, each
+// HOST:PORT.
+func parsePeers(rest []byte, f *frame) error {
+	f.addrs = f.addrs[:0]
+	for _, a := range bytes.Fields(rest) {
+		if len(f.addrs) == maxPeerAddrs {
+			return protoErr("PEERS has more than %d addresses", maxPeerAddrs)
+		}
+		if err := checkAddr(a); err != nil {
+			return err
+		}
+		f.addrs = append(f.addrs, a)
+	}
+	return nil
+}
+
+// checkAddr accepts HOST:PORT of at most maxAddrLen printable ASCII bytes.
+func checkAddr(a []byte) error {
+	if len(a) > maxAddrLen {
+		return protoErr("address is longer than %d bytes", maxAddrLen)
+	}
+	for _, c := range a {
+		if c <= ' ' || c >= 0x7f {
+			return protoErr("address %q has a byte that is not printable ASCII", truncate(a, 64))
+		}
+	}
+	if _, port, err := net.SplitHostPort(string(a)); err != nil || port == "" {
+		return protoErr("address %q is not HOST:PORT", truncate(a, 64))
+	}
 	return nil
 }
 
@@ -390,7 +437,21 @@ func encodeHello(version int, nodeID, name, listen string) string {
 	return fmt.Sprintf("%s %d %s %s %s\n", frameHello, version, nodeID, name, listen)
 }
 
-const pingLine = framePing + "\n"
+const (
+	pingLine     = framePing + "\n"
+	getPeersLine = frameAsk + "\n"
+)
+
+// encodePeers lists up to maxPeerAddrs addresses.
+func encodePeers(addrs []string) string {
+	if len(addrs) > maxPeerAddrs {
+		addrs = addrs[:maxPeerAddrs]
+	}
+	if len(addrs) == 0 {
+		return framePeers + "\n"
+	}
+	return framePeers + " " + strings.Join(addrs, " ") + "\n"
+}
 
 func encodeErr(reason string) string { return frameErr + " " + cleanReason(reason) + "\n" }
 

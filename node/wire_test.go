@@ -26,6 +26,8 @@ func TestParseFrameValid(t *testing.T) {
 		{"PING", frame{kind: kindPing}},
 		{"PING anything after is ignored", frame{kind: kindPing}},
 		{"STATUS 42", frame{kind: kindUnknown}},
+		{"GETPEERS", frame{kind: kindGetPeers}},
+		{"PEERS", frame{kind: kindPeers}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -79,6 +81,9 @@ func TestParseFrameMalformed(t *testing.T) {
 		{"msg id 1 o t", "frame type"},
 		{"M!SG x", "frame type"},
 		{" MSG id 1 o t", "frame type"},
+		{"PEERS nocolon", "not HOST:PORT"},
+		{"PEERS " + strings.Repeat("1.2.3.4:5 ", 33), "more than 32"},
+		{"PEERS " + strings.Repeat("a", 250) + ":12345", "longer than 255"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {

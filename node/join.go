@@ -1,0 +1,399 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Auto-join: a node told a bootstrap address learns the listen addresses of
+// the network from its peers (GETPEERS, answered by PEERS), remembers them
+// in a bounded table, and keeps TargetPeers connections: below target it
+// dials known addresses at random; when a peer drops it redials or
+// replaces it, with exponential backoff and jitter per address; addresses
+// that keep failing are forgotten after ForgetAfter. See docs/joining.md.
+
+// KnownAddr is one address in the table of known addresses.
+type KnownAddr struct {
+	Addr     string
+	Name     string // the node's name, once connected
+	State    string // "connected", "dialing", "new", "failed", "self"
+	Failures int    // dials that failed in a row
+	LastSeen time.Time
+	NextTry  time.Time // not dialed before this
+	Source   string    // who told us: "join", "connect", "inbound", or a peer's name
+}
+
+// joiner holds the auto-join state. mu guards every field below it.
+type joiner struct {
+	wake chan struct{} // capacity 1: something changed, act now
+
+	mu      sync.Mutex
+	on      bool
+	known   map[string]*knownAddr
+	dialing int // dials in flight
+	asked   time.Time
+}
+
+type knownAddr struct {
+	addr     string
+	nodeID   string
+	name     string
+	source   string
+	failures int
+	learned  time.Time
+	lastOK   time.Time // connected at some point (zero if never)
+	nextTry  time.Time
+	dialing  bool
+	self     bool
+}
+
+// lastWorked is when the address last connected, or was learned if never.
+func (k *knownAddr) lastWorked() time.Time {
+	if k.lastOK.After(k.learned) {
+		return k.lastOK
+	}
+	return k.learned
+}
+
+func newJoiner() *joiner {
+	return &joiner{wake: make(chan struct{}, 1), known: make(map[string]*knownAddr)}
+}
+
+func (j *joiner) poke() {
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Join connects to a bootstrap address and turns auto-join on. The
+// address is remembered even if the connection fails, and auto-join keeps
+// trying it with backoff; the error says why this attempt failed.
+func (n *Node) Join(addr string) error {
+	if n.isClosing() {
+		return ErrClosed
+	}
+	n.learn(addr, "", "", "join")
+	n.startJoining()
+	if n.peerByAddr(addr) != nil {
+		return nil
+	}
+	_, err := n.dialKnown(addr)
+	return err
+}
+
+// startJoining turns auto-join on once.
+func (n *Node) startJoining() {
+	j := n.join
+	j.mu.Lock()
+	start := !j.on && !n.isClosing()
+	j.on = true
+	if start {
+		n.wg.Add(1)
+	}
+	j.mu.Unlock()
+	if start {
+		go n.joinLoop()
+	}
+	j.poke()
+}
+
+func (n *Node) joining() bool {
+	n.join.mu.Lock()
+	defer n.join.mu.Unlock()
+	return n.join.on
+}
+
+// joinLoop keeps the degree until the node closes.
+func (n *Node) joinLoop() {
+	defer n.wg.Done()
+	for {
+		jitter := time.Duration(rand.Int64N(int64(n.cfg.JoinInterval)/5 + 1))
+		t := time.NewTimer(n.cfg.JoinInterval - n.cfg.JoinInterval/10 + jitter)
+		select {
+		case <-n.join.wake:
+		case <-t.C:
+		case <-n.closing:
+			t.Stop()
+			return
+		}
+		t.Stop()
+		n.upkeep()
+	}
+}
+
+// upkeep dials known addresses while below target, asks for more when it
+// knows none, and forgets addresses that keep failing.
+func (n *Node) upkeep() {
+	now := time.Now()
+	peers := *n.peerList.Load()
+	connected := make(map[string]bool, len(peers))
+	for _, p := range peers {
+		connected[p.info.ID] = true
+		connected[p.info.Addr] = true
+	}
+	j := n.join
+	j.mu.Lock()
+	var candidates []*knownAddr
+	for addr, k := range j.known {
+		switch {
+		case k.self || k.dialing || connected[addr] || (k.nodeID != "" && connected[k.nodeID]):
+		case k.failures > 0 && now.Sub(k.lastWorked()) > n.cfg.ForgetAfter:
+			delete(j.known, addr)
+		case !k.nextTry.After(now):
+			candidates = append(candidates, k)
+		}
+	}
+	deficit := min(n.cfg.TargetPeers, n.cfg.MaxPeers) - len(peers) - j.dialing
+	var dial []string
+	if deficit > 0 {
+		rand.Shuffle(len(candidates), func(a, b int) { candidates[a], candidates[b] = candidates[b], candidates[a] })
+		for _, k := range candidates[:min(deficit, len(candidates))] {
+			k.dialing = true
+			j.dialing++
+			dial = append(dial, k.addr)
+		}
+	}
+	ask := deficit > len(dial) && len(peers) > 0 && now.Sub(j.asked) >= n.cfg.JoinInterval
+	if ask {
+		j.asked = now
+	}
+	j.mu.Unlock()
+
+	if ask {
+		peers[rand.IntN(len(peers))].q.tryPush(getPeersLine)
+	}
+	for _, addr := range dial {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.dialKnown(addr)
+		}()
+	}
+}
+
+// dialKnown connects to a known address and records how it went.
+func (n *Node) dialKnown(addr string) (Peer, error) {
+	j := n.join
+	j.mu.Lock()
+	k := j.known[addr]
+	if k != nil && !k.dialing {
+		k.dialing = true
+		j.dialing++
+	}
+	j.mu.Unlock()
+
+	n.emit(Event{Kind: EventDialing, Addr: addr})
+	p, err := n.Connect(context.Background(), addr)
+
+	j.mu.Lock()
+	if k = j.known[addr]; k != nil {
+		k.dialing = false
+		j.dialing--
+		switch {
+		case err == nil:
+			k.failures, k.lastOK, k.nodeID, k.name = 0, time.Now(), p.ID, p.Name
+		case errors.Is(err, ErrSelf) || strings.Contains(err.Error(), ErrSelf.Error()):
+			k.self = true
+		case errors.Is(err, ErrAlreadyConnected) || strings.Contains(err.Error(), ErrAlreadyConnected.Error()):
+			// Another address of a node we have: not a failure, but no use.
+			k.nextTry = time.Now().Add(n.cfg.DialBackoffMax)
+		case errors.Is(err, ErrClosed):
+		default:
+			k.failures++
+			k.nextTry = time.Now().Add(n.backoff(k.failures))
+		}
+	}
+	j.mu.Unlock()
+	if err != nil && !errors.Is(err, ErrClosed) {
+		n.emit(Event{Kind: EventDialFailed, Addr: addr, Err: err})
+	}
+	j.poke()
+	return p, err
+}
+
+// backoff is DialBackoff doubled per failure, at most DialBackoffMax, plus
+// up to 50% jitter so that nodes that lost the same peer do not redial in
+// step.
+func (n *Node) backoff(failures int) time.Duration {
+	d := n.cfg.DialBackoff
+	for i := 1; i < failures && d < n.cfg.DialBackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, n.cfg.DialBackoffMax)
+	return d + time.Duration(rand.Int64N(int64(d)/2+1))
+}
+
+// learn adds an address to the table, or refreshes it. A node that is
+// connected (nodeID set) is recorded as working.
+func (n *Node) learn(addr, nodeID, name, source string) {
+	if addr == "" || addr == n.addr {
+		return
+	}
+	j := n.join
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := time.Now()
+	k := j.known[addr]
+	if k == nil {
+		if len(j.known) >= n.cfg.MaxKnown && !j.evictLocked() {
+			return
+		}
+		k = &knownAddr{addr: addr, source: source, learned: now}
+		j.known[addr] = k
+	}
+	if nodeID != "" {
+		k.nodeID, k.name, k.failures, k.lastOK = nodeID, name, 0, now
+	}
+}
+
+// evictLocked makes room by forgetting the address that failed most, or
+// else the oldest never connected one. It reports whether it did.
+func (j *joiner) evictLocked() bool {
+	var worst *knownAddr
+	for _, k := range j.known {
+		if k.dialing || k.source == "join" {
+			continue
+		}
+		if worst == nil || k.failures > worst.failures ||
+			(k.failures == worst.failures && k.lastOK.Before(worst.lastOK)) {
+			worst = k
+		}
+	}
+	if worst == nil {
+		return false
+	}
+	delete(j.known, worst.addr)
+	return true
+}
+
+// peerUp records a new peer's address and, with auto-join on, asks it for
+// more.
+func (n *Node) peerUp(p *peer) {
+	source := "connect"
+	if p.info.Inbound {
+		source = "inbound"
+	}
+	n.learn(p.info.Addr, p.info.ID, p.info.Name, source)
+	if n.joining() {
+		p.q.tryPush(getPeersLine)
+	}
+}
+
+// peerDown schedules a redial of a dropped peer's address after a backoff,
+// and wakes the upkeep so it can replace it at once from other addresses.
+func (n *Node) peerDown(p *peer) {
+	if !n.joining() || p.info.Addr == "" {
+		return
+	}
+	j := n.join
+	j.mu.Lock()
+	if k := j.known[p.info.Addr]; k != nil {
+		k.nextTry = time.Now().Add(n.backoff(1))
+	}
+	j.mu.Unlock()
+	j.poke()
+}
+
+// answerPeers tells a peer the addresses we know that work: those of our
+// other peers first, then known ones that connected before.
+func (n *Node) answerPeers(to *peer) {
+	var addrs []string
+	for _, p := range *n.peerList.Load() {
+		if p != to && p.info.Addr != "" {
+			addrs = append(addrs, p.info.Addr)
+		}
+	}
+	j := n.join
+	j.mu.Lock()
+	for addr, k := range j.known {
+		if len(addrs) >= maxPeerAddrs {
+			break
+		}
+		if !k.lastOK.IsZero() && !k.self && addr != to.info.Addr && !contains(addrs, addr) {
+			addrs = append(addrs, addr)
+		}
+	}
+	j.mu.Unlock()
+	to.q.tryPush(encodePeers(addrs))
+}
+
+// heardPeers learns the addresses in a PEERS frame.
+func (n *Node) heardPeers(from *peer, addrs [][]byte) {
+	for _, a := range addrs {
+		n.learn(string(a), "", "", from.info.Name)
+	}
+	if len(addrs) > 0 && n.joining() {
+		n.join.poke()
+	}
+}
+
+// Known returns the table of known addresses, sorted by address.
+func (n *Node) Known() []KnownAddr {
+	connected := map[string]string{}
+	for _, p := range *n.peerList.Load() {
+		connected[p.info.ID] = p.info.Name
+		connected[p.info.Addr] = p.info.Name
+	}
+	j := n.join
+	j.mu.Lock()
+	out := make([]KnownAddr, 0, len(j.known))
+	for addr, k := range j.known {
+		ka := KnownAddr{Addr: addr, Name: k.name, Failures: k.failures, NextTry: k.nextTry, Source: k.source,
+			LastSeen: k.lastOK}
+		name, isConn := connected[addr]
+		if !isConn && k.nodeID != "" {
+			name, isConn = connected[k.nodeID]
+		}
+		switch {
+		case k.self:
+			ka.State = "self"
+		case isConn:
+			ka.State, ka.Name, ka.LastSeen = "connected", name, time.Now()
+		case k.dialing:
+			ka.State = "dialing"
+		case k.failures > 0:
+			ka.State = "failed"
+		default:
+			ka.State = "new"
+		}
+		out = append(out, ka)
+	}
+	j.mu.Unlock()
+	sort.Slice(out, func(a, b int) bool { return out[a].Addr < out[b].Addr })
+	return out
+}
+
+// advertisedAddr turns the listen address a peer announced into one we can
+// dial: an unspecified host (":55555", "[::]:55555") becomes the address
+// the connection came from.
+func advertisedAddr(announced string, remote net.Addr) string {
+	if announced == "" || announced == "-" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(announced)
+	if err != nil {
+		return announced
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if ta, ok := remote.(*net.TCPAddr); ok {
+			return net.JoinHostPort(ta.IP.String(), port)
+		}
+	}
+	return announced
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,220 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+)
+
+// crash ends a node without goodbyes: its listener and connections close
+// at once, as when the process is killed.
+func (n *Node) crash() {
+	n.ln.Close()
+	for _, p := range *n.peerList.Load() {
+		p.abort("crashed")
+	}
+	n.Close()
+}
+
+func joinConfig(bootstrap string) func(*Config) {
+	return func(cfg *Config) {
+		cfg.JoinInterval = 50 * time.Millisecond
+		cfg.DialBackoff = 20 * time.Millisecond
+		cfg.DialBackoffMax = 200 * time.Millisecond
+		if bootstrap != "" {
+			cfg.Join = []string{bootstrap}
+		}
+	}
+}
+
+// waitDegree waits until each of the given nodes has at least want peers.
+func waitDegree(t *testing.T, c *cluster, idx []int, want int) {
+	t.Helper()
+	for _, i := range idx {
+		nd := c.nodes[i]
+		c.recs[i].waitFor(t, fmt.Sprintf("at least %d peers", want), func() bool { return len(nd.Peers()) >= want })
+	}
+}
+
+// checkConnected fails unless the given nodes form one connected graph.
+func checkConnected(t *testing.T, c *cluster, idx []int) {
+	t.Helper()
+	byID := map[string]*Node{}
+	for _, i := range idx {
+		byID[c.nodes[i].ID()] = c.nodes[i]
+	}
+	start := c.nodes[idx[0]]
+	seen := map[string]bool{start.ID(): true}
+	stack := []*Node{start}
+	for len(stack) > 0 {
+		nd := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, p := range nd.Peers() {
+			if next := byID[p.ID]; next != nil && !seen[p.ID] {
+				seen[p.ID] = true
+				stack = append(stack, next)
+			}
+		}
+	}
+	if len(seen) != len(idx) {
+		t.Fatalf("the graph is not connected: %d of %d nodes reachable from %s", len(seen), len(idx), start.Name())
+	}
+}
+
+// sendAndCheck sends one message from nodes[from] and checks that every
+// node in idx but the sender delivers it exactly once.
+func sendAndCheck(t *testing.T, c *cluster, from int, idx []int, text string) {
+	t.Helper()
+	sent, err := c.nodes[from].Send(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range idx {
+		if i == from {
+			continue
+		}
+		r := c.recs[i]
+		r.waitFor(t, "message "+text, func() bool { return r.count[sent.ID] > 0 })
+	}
+	// Flooding is done when every node delivered; a duplicate delivery
+	// would have shown before its node passed the copy on. Check counts.
+	for _, i := range idx {
+		r := c.recs[i]
+		r.mu.Lock()
+		n := r.count[sent.ID]
+		r.mu.Unlock()
+		if want := map[bool]int{true: 0, false: 1}[i == from]; n != want {
+			t.Errorf("n%d delivered %q %d times, want %d", i, text, n, want)
+		}
+	}
+}
+
+func TestAutoJoinTenNodes(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testAutoJoinTenNodes(t, tr.make()) })
+	}
+}
+
+func testAutoJoinTenNodes(t *testing.T, tr Transport) {
+	const nodes, target = 10, 4
+	c := &cluster{t: t}
+	t.Cleanup(c.close)
+	boot := newCluster(t, tr, 1, joinConfig(""))
+	c.nodes, c.recs = boot.nodes, boot.recs
+	for i := 1; i < nodes; i++ {
+		more := newCluster(t, tr, 1, func(cfg *Config) {
+			joinConfig(c.nodes[0].Addr())(cfg)
+			cfg.Name = fmt.Sprintf("n%d", i)
+		})
+		c.nodes = append(c.nodes, more.nodes...)
+		c.recs = append(c.recs, more.recs...)
+	}
+	all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	waitDegree(t, c, all[1:], min(target, nodes-1))
+	checkConnected(t, c, all)
+	sendAndCheck(t, c, 5, all, "hello, everyone")
+
+	// Three nodes die abruptly, the bootstrap node among them.
+	for _, i := range []int{0, 3, 7} {
+		c.nodes[i].crash()
+	}
+	survivors := []int{1, 2, 4, 5, 6, 8, 9}
+	waitDegree(t, c, survivors, min(target, len(survivors)-1))
+	checkConnected(t, c, survivors)
+	sendAndCheck(t, c, 2, survivors, "still here")
+
+	// The table shows what was learned, dead addresses as failed or new.
+	var failed int
+	for _, k := range c.nodes[1].Known() {
+		if k.State == "failed" {
+			failed++
+		}
+	}
+	t.Logf("n1 knows %d addresses, %d failed", len(c.nodes[1].Known()), failed)
+}
+
+// Two nodes that dial each other at the same moment end with one
+// connection, the same one at both ends.
+func TestCrossingDials(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		c := newCluster(t, NewMemNetwork(0), 2, nil)
+		errs := make(chan error, 2)
+		for i := range 2 {
+			go func() {
+				_, err := c.nodes[i].Connect(context.Background(), c.nodes[1-i].Addr())
+				errs <- err
+			}()
+		}
+		<-errs
+		<-errs
+		// Whatever the interleaving, both end with exactly one live peer:
+		// send a message each way to be sure the link works.
+		for i := range 2 {
+			nd := c.nodes[i]
+			c.recs[i].waitFor(t, "one peer", func() bool { return len(nd.Peers()) == 1 })
+		}
+		sendAndCheck(t, c, 0, []int{0, 1}, "over the kept link")
+		sendAndCheck(t, c, 1, []int{0, 1}, "and back")
+		c.close()
+	}
+}
+
+// A full node names other addresses before it refuses, so a joining node
+// finds a place elsewhere.
+func TestFullNodeSuggestsOthers(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 2, func(cfg *Config) { cfg.MaxPeers = 1 })
+	c.link([][2]int{{1, 0}})
+	raw := dialRaw(t, tr, c.nodes[0].Addr())
+	raw.send("HELLO 1 00000000000000ee late -")
+	raw.expect("PEERS " + c.nodes[1].Addr())
+	raw.expect("ERR too many peers")
+}
+
+func TestGetPeersIsAnswered(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 2, nil)
+	c.link([][2]int{{1, 0}})
+	raw := dialRaw(t, tr, c.nodes[0].Addr())
+	raw.handshake("00000000000000ee", "asker")
+	raw.send("GETPEERS")
+	raw.expect("PEERS " + c.nodes[1].Addr())
+	raw.send("PEERS 127.0.0.1:9 [::1]:10")
+	raw.send("MSG marker-1 1 asker after the PEERS frame")
+	c.recs[0].waitMessages(t, 1) // frames are handled in order
+	known := map[string]string{}
+	for _, k := range c.nodes[0].Known() {
+		known[k.Addr] = k.Source
+	}
+	if known["127.0.0.1:9"] != "asker" || known["[::1]:10"] != "asker" {
+		t.Fatalf("known addresses %v, want the two from asker's PEERS", known)
+	}
+}
+
+func TestAdvertisedAddr(t *testing.T) {
+	remote := &net.TCPAddr{IP: net.ParseIP("127.0.0.5"), Port: 40000}
+	for _, tt := range []struct{ in, want string }{
+		{"127.0.0.1:55555", "127.0.0.1:55555"},
+		{":55555", "127.0.0.5:55555"},
+		{"[::]:55555", "127.0.0.5:55555"},
+		{"0.0.0.0:7", "127.0.0.5:7"},
+		{"-", ""},
+		{"mem:3", "mem:3"},
+	} {
+		if got := advertisedAddr(tt.in, remote); got != tt.want {
+			t.Errorf("advertisedAddr(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestBackoffGrowsAndIsBounded(t *testing.T) {
+	n := &Node{cfg: Config{DialBackoff: time.Second, DialBackoffMax: 8 * time.Second}}
+	for failures, base := range map[int]time.Duration{1: 1, 2: 2, 3: 4, 4: 8, 10: 8} {
+		d := n.backoff(failures)
+		if lo, hi := base*time.Second, base*time.Second*3/2; d < lo || d > hi {
+			t.Errorf("backoff(%d) = %v, want %v to %v", failures, d, lo, hi)
+		}
+	}
+}
