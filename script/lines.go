@@ -23,7 +23,7 @@ func (s *Session) execLine(ctx context.Context, pos Pos, text string, depth int)
 	if err != nil {
 		return nil, err
 	}
-	l, err := parseLine(text, s.lookupEnv)
+	l, err := parseLine(text, s.lookupEnv, cmd.text)
 	if err != nil {
 		return cmd, fmt.Errorf("%s: %w", word, err)
 	}

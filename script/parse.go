@@ -61,8 +61,9 @@ func splitWord(s string) (word, rest string) {
 
 // parseLine splits a command line into its word and arguments and expands
 // $VAR and ${VAR} in the arguments with lookup. The command word itself is
-// not expanded.
-func parseLine(s string, lookup func(string) (string, bool)) (line, error) {
+// not expanded. With text set, the rest is one argument and is not split
+// into words (send stays cheap).
+func parseLine(s string, lookup func(string) (string, bool), text ...bool) (line, error) {
 	word, rest := splitWord(s)
 	if word == "" {
 		return line{}, errors.New("empty command")
@@ -72,6 +73,9 @@ func parseLine(s string, lookup func(string) (string, bool)) (line, error) {
 		return line{}, err
 	}
 	rest = strings.TrimSpace(rest)
+	if len(text) > 0 && text[0] {
+		return line{name: word, rest: rest}, nil
+	}
 	return line{name: word, rest: rest, args: strings.Fields(rest)}, nil
 }
 

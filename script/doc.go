@@ -1,0 +1,66 @@
+// Package script is the p2p command language and its front ends: it turns
+// lines such as "connect 127.0.0.1:55555" or "send hello" into calls on a
+// node.Node, and prints the node's events and the commands' results as
+// text or as JSON. cmd/p2p is a thin main around Main.
+//
+// # Input
+//
+// One runner serves three front ends:
+//
+//   - a terminal: a readline REPL with the node's name as prompt, history,
+//     and tab completion of command names and arguments. A line that is not
+//     a command is sent as a message (as in the tutorial);
+//   - a pipe (p2p < scenario.txt): plain lines, no prompt, no history;
+//   - files (p2p a.txt b.txt): run in order.
+//
+// In pipes and files blank lines and lines starting with # are skipped and
+// every other line must be a command. A failed command prints FILE:LINE:
+// error on stderr (an error event with -json) and stops the script with
+// exit status 1, unless -keep-going. At the end of the input the node
+// closes (its queues are flushed) and p2p exits 0, or keeps running with
+// -stay until SIGINT or SIGTERM, which close it gracefully with status 0.
+//
+// # Commands
+//
+//	connect ADDR          connect to the node listening at ADDR
+//	disconnect PEER       end the connection to PEER (name, id or address)
+//	send TEXT             flood TEXT (the rest of the line) to the network
+//	peers                 list the connected peers
+//	seen                  list the remembered message ids
+//	stats                 show the node's counters
+//	wait [-t D] peers N   until N peers are connected (also >=N, <=N, >N, <N)
+//	wait [-t D] message TEXT | message /RE/
+//	                      until a message with that text (or matching RE) has
+//	                      been delivered; earlier messages count, each wait
+//	                      takes one
+//	wait [-t D] messages N
+//	                      until N messages have been delivered since the
+//	                      start; an exact N fails as soon as more arrive
+//	sleep DURATION        pause (never needed to synchronise)
+//	echo [TEXT]           print TEXT after the events so far
+//	source FILE           run the commands in FILE
+//	help [COMMAND]        list the commands or explain one
+//	quit, exit            close the node and leave
+//
+// Arguments may use $NAME and ${NAME} from the environment; $$ is a
+// literal $, a $ not followed by a name is kept, and a variable that is not
+// set is an error. There is no quoting: commands that take text take the
+// rest of the line as it is.
+//
+// # Output
+//
+// Text lines use node names, not ports, so they are stable:
+//
+//	listening on 127.0.0.1:55555 as a
+//	connected to b (outbound)
+//	message from c via b (2 hops): hello
+//	disconnected from b: peer left: node shutting down
+//
+// With -json every event and every command result is one object per line,
+// with an "event" field: listening, connected, disconnected, message,
+// error, sent, connect, disconnect, peers, seen, stats, wait, sleep, echo,
+// help, source, quit. docs/commands.md lists every field.
+//
+// Output is buffered and flushed when the node has no event pending and
+// the input has no line pending, so printing does not limit a burst.
+package script
