@@ -106,6 +106,7 @@ type Stats struct {
 	Delivered      uint64 // messages received for the first time
 	Duplicates     uint64 // copies of messages already seen, dropped
 	Forwarded      uint64 // copies of received messages queued to other peers
+	MsgsOut        uint64 // MSG copies queued to peers, own and relayed: the transmissions
 	FramesIn       uint64
 	FramesOut      uint64
 	BytesIn        uint64

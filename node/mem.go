@@ -197,7 +197,12 @@ func (b *memBuf) read(p []byte) (int, error) {
 			n := copy(p, b.data[b.off:])
 			b.off += n
 			if b.off == len(b.data) {
+				// Drained: keep a small buffer, give a big one back, so
+				// thousands of idle connections hold little memory.
 				b.data, b.off = b.data[:0], 0
+				if cap(b.data) > 8<<10 {
+					b.data = nil
+				}
 			}
 			b.notifyLocked()
 			return n, nil

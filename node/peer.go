@@ -68,6 +68,7 @@ func (c *peerCounters) addTo(s *Stats) {
 	s.Delivered += c.delivered.Load()
 	s.Duplicates += c.duplicates.Load()
 	s.Forwarded += c.relayed.Load()
+	s.MsgsOut += c.msgsOut.Load()
 }
 
 func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {

@@ -1,0 +1,169 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+)
+
+// Topologies that Build knows. "joined" has no edges of its own: every
+// node auto-joins through node 0.
+var Topologies = []string{"chain", "ring", "complete", "regular", "random", "joined"}
+
+// Build returns the edges of a topology on n nodes. d is the degree for
+// "regular" and the mean degree for "random"; rng makes random graphs
+// repeatable.
+func Build(topology string, n, d int, rng *rand.Rand) ([][2]int, error) {
+	if n < 2 {
+		return nil, fmt.Errorf("need at least 2 nodes, got %d", n)
+	}
+	switch topology {
+	case "chain":
+		var e [][2]int
+		for i := 0; i+1 < n; i++ {
+			e = append(e, [2]int{i, i + 1})
+		}
+		return e, nil
+	case "ring":
+		if n < 3 {
+			return nil, fmt.Errorf("a ring needs at least 3 nodes")
+		}
+		e, _ := Build("chain", n, d, rng)
+		return append(e, [2]int{n - 1, 0}), nil
+	case "complete":
+		var e [][2]int
+		for i := 0; i < n; i++ {
+			for j := i + 1; j < n; j++ {
+				e = append(e, [2]int{i, j})
+			}
+		}
+		return e, nil
+	case "regular":
+		return regular(n, d, rng)
+	case "random":
+		return randomConnected(n, d, rng)
+	case "joined":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown topology %q (known: %v)", topology, Topologies)
+}
+
+// regular builds a random connected d-regular graph: a circulant graph
+// (each node linked to the d/2 nearest on each side of a ring, and to the
+// opposite node when d is odd), shuffled by many degree-preserving double
+// edge swaps, keeping the graph simple and connected.
+func regular(n, d int, rng *rand.Rand) ([][2]int, error) {
+	switch {
+	case d < 2:
+		return nil, fmt.Errorf("a regular graph needs degree 2 or more, got %d", d)
+	case d >= n:
+		return nil, fmt.Errorf("degree %d needs more than %d nodes", d, d)
+	case n*d%2 != 0:
+		return nil, fmt.Errorf("no %d-regular graph on %d nodes: n*d must be even", d, n)
+	}
+	if d == 2 { // a random cycle: random 2-regular graphs are rarely connected
+		perm := rng.Perm(n)
+		edges := make([][2]int, n)
+		for i := range perm {
+			a, b := perm[i], perm[(i+1)%n]
+			edges[i] = [2]int{min(a, b), max(a, b)}
+		}
+		return edges, nil
+	}
+	set := make(map[[2]int]bool, n*d/2)
+	key := func(a, b int) [2]int {
+		if a > b {
+			a, b = b, a
+		}
+		return [2]int{a, b}
+	}
+	for v := 0; v < n; v++ {
+		for k := 1; k <= d/2; k++ {
+			set[key(v, (v+k)%n)] = true
+		}
+		if d%2 == 1 {
+			set[key(v, (v+n/2)%n)] = true
+		}
+	}
+	edges := make([][2]int, 0, len(set))
+	for e := range set {
+		edges = append(edges, e)
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		return edges[i][0] < edges[j][0] || edges[i][0] == edges[j][0] && edges[i][1] < edges[j][1]
+	})
+	for swaps := 0; swaps < 10*len(edges); swaps++ {
+		i, j := rng.IntN(len(edges)), rng.IntN(len(edges))
+		a, b := edges[i][0], edges[i][1]
+		c, e := edges[j][0], edges[j][1]
+		if rng.IntN(2) == 0 {
+			c, e = e, c
+		}
+		// (a,b),(c,e) -> (a,e),(c,b)
+		if a == e || c == b || set[key(a, e)] || set[key(c, b)] || i == j {
+			continue
+		}
+		delete(set, key(a, b))
+		delete(set, key(c, e))
+		set[key(a, e)], set[key(c, b)] = true, true
+		edges[i], edges[j] = key(a, e), key(c, b)
+	}
+	if !connected(n, edges) {
+		// Rare for d >= 3: try again from another random state.
+		return regular(n, d, rng)
+	}
+	return edges, nil
+}
+
+// randomConnected builds a random spanning tree, then adds random edges
+// until the mean degree is d (n*d/2 edges in all).
+func randomConnected(n, d int, rng *rand.Rand) ([][2]int, error) {
+	if d < 2 || d >= n {
+		return nil, fmt.Errorf("mean degree must be from 2 to %d, got %d", n-1, d)
+	}
+	want := n * d / 2
+	seen := make(map[[2]int]bool, want)
+	var e [][2]int
+	add := func(a, b int) {
+		if a > b {
+			a, b = b, a
+		}
+		if a != b && !seen[[2]int{a, b}] {
+			seen[[2]int{a, b}] = true
+			e = append(e, [2]int{a, b})
+		}
+	}
+	perm := rng.Perm(n)
+	for i := 1; i < n; i++ {
+		add(perm[i], perm[rng.IntN(i)])
+	}
+	for len(e) < want {
+		add(rng.IntN(n), rng.IntN(n))
+	}
+	return e, nil
+}
+
+// connected reports whether the edges connect all n nodes.
+func connected(n int, edges [][2]int) bool {
+	adj := make([][]int, n)
+	for _, e := range edges {
+		adj[e[0]] = append(adj[e[0]], e[1])
+		adj[e[1]] = append(adj[e[1]], e[0])
+	}
+	seen := make([]bool, n)
+	stack := []int{0}
+	seen[0] = true
+	count := 1
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, w := range adj[v] {
+			if !seen[w] {
+				seen[w] = true
+				count++
+				stack = append(stack, w)
+			}
+		}
+	}
+	return count == n
+}
