@@ -36,8 +36,12 @@ func (n *Node) flood(from *peer, f *frame) {
 }
 
 // forward queues line to every peer but except and returns how many took
-// it.
+// it. fanOut makes each fan-out one step, so every peer's queue gets this
+// node's frames in the same order: a message this node sends is never
+// overtaken, on any link, by a reply to it that this node forwards.
 func (n *Node) forward(line string, except *peer) int {
+	n.fanOut.Lock()
+	defer n.fanOut.Unlock()
 	copies := 0
 	for _, p := range *n.peerList.Load() {
 		if p == except {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -211,4 +212,54 @@ func TestFloodRacingCopies(t *testing.T) {
 		}
 	}
 	checkExactlyOnce(t, c, want)
+}
+
+// Every peer gets a node's outgoing messages in the same order, even when
+// the node sends its own while it forwards others': so a reply this node
+// forwards never overtakes, on any link, the message it answers.
+func TestFanOutOrderIsTheSameForEveryPeer(t *testing.T) {
+	const each = 500
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 1, nil)
+	hub := c.nodes[0]
+	src := dialRaw(t, tr, hub.Addr())
+	src.handshake("00000000000000a0", "src")
+	sinks := []*rawPeer{dialRaw(t, tr, hub.Addr()), dialRaw(t, tr, hub.Addr())}
+	sinks[0].handshake("00000000000000b0", "sink0")
+	sinks[1].handshake("00000000000000c0", "sink1")
+
+	go func() {
+		for i := 0; i < each; i++ {
+			src.send(fmt.Sprintf("MSG src-%d 1 src relayed %d", i, i))
+		}
+	}()
+	go func() {
+		for i := 0; i < each; i++ {
+			hub.Send(fmt.Sprintf("own %d", i))
+		}
+	}()
+	var got [2][]string
+	var wg sync.WaitGroup
+	for k, sink := range sinks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for len(got[k]) < 2*each {
+				line, err := sink.readLine()
+				if err != nil {
+					t.Errorf("sink%d: %v", k, err)
+					return
+				}
+				if strings.HasPrefix(line, "MSG ") {
+					got[k] = append(got[k], strings.Fields(line)[1])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got[0] {
+		if got[0][i] != got[1][i] {
+			t.Fatalf("frame %d: sink0 got %s, sink1 got %s: the peers see different orders", i, got[0][i], got[1][i])
+		}
+	}
 }

@@ -49,6 +49,9 @@ type Node struct {
 	slowPeers atomic.Uint64
 	refused   atomic.Uint64 // connections refused before their handshake
 
+	// fanOut is held while a frame is queued to every peer (forward).
+	fanOut sync.Mutex
+
 	// peerList is the flood path's lock-free snapshot of peers; it is
 	// replaced (under mu) whenever peers changes.
 	peerList atomic.Pointer[[]*peer]

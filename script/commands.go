@@ -53,6 +53,11 @@ func newCommandTable() *commandTable {
 		{name: "connect", args: "ADDR", min: 1, max: 1, run: runConnect, complete: completeAddr,
 			summary: "connect to the node listening at ADDR",
 			help:    "Dials ADDR (host:port, e.g. 127.0.0.1:55555), exchanges HELLO and adds the node as a peer. Fails if nothing listens there, if it is this node, or if it is already a peer."},
+		{name: "join", args: "ADDR", min: 1, max: 1, run: runJoin, complete: completeAddr,
+			summary: "join the network through ADDR and keep -peers connections on your own",
+			help:    "Connects to ADDR like connect, then turns auto-join on: the node asks its peers for addresses (GETPEERS) and dials them until it has -peers connections, and replaces peers that drop, with backoff. ADDR is retried in the background if it does not answer. See docs/joining.md."},
+		{name: "known", run: runKnown, summary: "list the known addresses and their state",
+			help: "One line per address: address, node name, state (connected, dialing, new, failed, self), failures in a row, who told us, and when a failed address is tried next."},
 		{name: "disconnect", args: "PEER", min: 1, max: 1, run: runDisconnect, complete: completePeer,
 			summary: "end the connection to PEER (a name, node id or address)",
 			help:    "Flushes what is queued for PEER, says BYE and closes the connection."},
@@ -174,12 +179,28 @@ func runConnect(ctx context.Context, s *Session, c *call) error {
 		return err
 	}
 	s.remember(addr)
-	// The node may report the peer up after Connect returns; wait for that
-	// event, so that what follows (peers, a message from it) is printed
-	// after "connected to". A peer that goes down at once still reported
-	// up first. See NODE_REQUESTS.md.
+	// Connect returns once the peer-up event is queued; wait until the pump
+	// has handled it, so what follows is printed after "connected to".
 	s.t.wait(ctx, s.opts.timeout, func() (bool, error) { return s.t.upSinceLocked(p.ID, before), nil })
 	s.out.done("connect", func(j *jsonObj) { peerFields(j, p) })
+	return nil
+}
+
+func runJoin(ctx context.Context, s *Session, c *call) error {
+	addr := c.line.args[0]
+	s.remember(addr)
+	err := s.n.Join(addr)
+	s.sync()
+	if err != nil {
+		return fmt.Errorf("join: %w (auto-join is on and will retry)", err)
+	}
+	s.out.done("join", func(j *jsonObj) { j.str("addr", addr) })
+	return nil
+}
+
+func runKnown(ctx context.Context, s *Session, c *call) error {
+	s.sync()
+	s.out.known(s.n.Known())
 	return nil
 }
 

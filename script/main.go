@@ -164,7 +164,22 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, er
 	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "remember at most this many message ids")
 	fs.IntVar(&o.cfg.MaxLineBytes, "max-line", d.MaxLineBytes, "longest frame in bytes, on the wire and in scripts")
 	fs.IntVar(&o.cfg.QueueFrames, "queue", d.QueueFrames, "frames queued per peer before it counts as slow")
-	fs.IntVar(&o.cfg.MaxPeers, "max-peers", d.MaxPeers, "most connected peers")
+	fs.IntVar(&o.cfg.QueueBytes, "queue-bytes", d.QueueBytes, "bytes queued per peer before it counts as slow")
+	fs.DurationVar(&o.cfg.SlowPeerTimeout, "slow-peer", d.SlowPeerTimeout, "disconnect a peer whose send queue stays full this long")
+	fs.IntVar(&o.cfg.MaxHops, "max-hops", d.MaxHops, "deliver but do not forward a message that crossed this many links")
+	fs.DurationVar(&o.cfg.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "drop a connection that says no HELLO within this long")
+	fs.DurationVar(&o.cfg.KeepAlive, "keepalive", d.KeepAlive, "send PING to a peer after this long without sending")
+	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", d.IdleTimeout, "disconnect a peer silent for this long")
+	fs.IntVar(&o.cfg.Replay, "replay", d.Replay, "send this many recent messages to every new peer (0: off)")
+	fs.IntVar(&o.cfg.MaxPeers, "max-peers", d.MaxPeers, "most connected peers (default 64, or twice -peers with -join)")
+	fs.Func("join", "join the network through the node at `ADDR` and keep -peers connections (repeatable)", func(v string) error {
+		if v == "" {
+			return errors.New("empty address")
+		}
+		o.cfg.Join = append(o.cfg.Join, v)
+		return nil
+	})
+	fs.IntVar(&o.cfg.TargetPeers, "peers", d.TargetPeers, "with -join or join: connections to keep")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
@@ -172,6 +187,15 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, er
 	}
 	if *noHistory {
 		o.history = ""
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if !explicit["max-peers"] {
+		// With auto-join the maximum is twice the target (see docs/joining.md);
+		// a later join command keeps the default so plain connects still work.
+		if len(o.cfg.Join) > 0 {
+			o.cfg.MaxPeers = 2 * o.cfg.TargetPeers
+		}
 	}
 	if o.timeout <= 0 {
 		fmt.Fprintln(stderr, "p2p: -timeout must be positive")

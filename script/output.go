@@ -107,6 +107,19 @@ func (o *output) event(ev node.Event) {
 		})
 	case node.EventMessage:
 		o.message(ev.Message)
+	case node.EventDialing:
+		o.print("dial", func(b []byte) []byte {
+			return fmt.Appendf(b, "dialing %s\n", ev.Addr)
+		}, func(j *jsonObj) {
+			j.str("addr", ev.Addr)
+		})
+	case node.EventDialFailed:
+		o.print("dial_failed", func(b []byte) []byte {
+			return fmt.Appendf(b, "dial %s failed: %v\n", ev.Addr, ev.Err)
+		}, func(j *jsonObj) {
+			j.str("addr", ev.Addr)
+			j.str("error", fmt.Sprint(ev.Err))
+		})
 	case node.EventError:
 		msg := "unknown error"
 		if ev.Err != nil {
@@ -321,7 +334,8 @@ func statFields(s node.Stats) []struct {
 		{"delivered", s.Delivered}, {"duplicates", s.Duplicates}, {"forwarded", s.Forwarded},
 		{"frames_in", s.FramesIn}, {"frames_out", s.FramesOut},
 		{"bytes_in", s.BytesIn}, {"bytes_out", s.BytesOut},
-		{"protocol_errors", s.ProtocolErrors}, {"slow_peers", s.SlowPeers},
+		{"transmissions", s.MsgsOut},
+		{"protocol_errors", s.ProtocolErrors}, {"slow_peers", s.SlowPeers}, {"refused_conns", s.RefusedConns},
 	}
 }
 
@@ -336,6 +350,47 @@ func (o *output) stats(s node.Stats) {
 		for _, f := range fields {
 			j.uint(f.name, f.val)
 		}
+	})
+}
+
+// known prints the table of known addresses.
+func (o *output) known(ks []node.KnownAddr) {
+	o.print("known", func(b []byte) []byte {
+		if len(ks) == 0 {
+			return append(b, "no known addresses\n"...)
+		}
+		for _, k := range ks {
+			name := k.Name
+			if name == "" {
+				name = "-"
+			}
+			b = fmt.Appendf(b, "%s %s %s failures=%d from=%s", k.Addr, name, k.State, k.Failures, k.Source)
+			if k.State == "failed" || k.State == "new" {
+				if wait := time.Until(k.NextTry); wait > 0 {
+					b = fmt.Appendf(b, " next_try_in=%v", wait.Round(time.Millisecond))
+				}
+			}
+			b = append(b, '\n')
+		}
+		return b
+	}, func(j *jsonObj) {
+		j.array("known")
+		for _, k := range ks {
+			j.open()
+			j.str("addr", k.Addr)
+			j.str("name", k.Name)
+			j.str("state", k.State)
+			j.int("failures", int64(k.Failures))
+			j.str("source", k.Source)
+			if !k.LastSeen.IsZero() {
+				j.time("last_seen", k.LastSeen)
+			}
+			if !k.NextTry.IsZero() {
+				j.time("next_try", k.NextTry)
+			}
+			j.closeObj()
+		}
+		j.closeArray()
 	})
 }
 
