@@ -192,6 +192,7 @@ func (n *Node) dialKnown(addr string) (Peer, error) {
 	n.emit(Event{Kind: EventDialing, Addr: addr})
 	p, err := n.Connect(context.Background(), addr)
 
+	quiet := err == nil || errors.Is(err, ErrClosed)
 	j.mu.Lock()
 	if k = j.known[addr]; k != nil {
 		k.dialing = false
@@ -202,8 +203,10 @@ func (n *Node) dialKnown(addr string) (Peer, error) {
 		case errors.Is(err, ErrSelf) || strings.Contains(err.Error(), ErrSelf.Error()):
 			k.self = true
 		case errors.Is(err, ErrAlreadyConnected) || strings.Contains(err.Error(), ErrAlreadyConnected.Error()):
-			// Another address of a node we have: not a failure, but no use.
+			// The node dialed us first, or this is another address of a
+			// node we have: not a failure, and nothing to report.
 			k.nextTry = time.Now().Add(n.cfg.DialBackoffMax)
+			quiet = true
 		case errors.Is(err, ErrClosed):
 		default:
 			k.failures++
@@ -211,7 +214,7 @@ func (n *Node) dialKnown(addr string) (Peer, error) {
 		}
 	}
 	j.mu.Unlock()
-	if err != nil && !errors.Is(err, ErrClosed) {
+	if !quiet {
 		n.emit(Event{Kind: EventDialFailed, Addr: addr, Err: err})
 	}
 	j.poke()

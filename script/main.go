@@ -54,9 +54,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // subcommands are the words that, as the first argument, run something
-// other than a node (issue 6 adds `sim`). Each returns an exit status.
+// other than a node. Each returns an exit status.
 func subcommands() map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+	return map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int{
+		"sim": runSim,
+	}
 }
 
 // Run is Main with a context: when ctx ends (a signal), the node closes
@@ -211,6 +213,7 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 usage:
   p2p [flags]               commands from the terminal (a REPL), or from a pipe
   p2p [flags] FILE...       commands from script files, in order
+  p2p sim [flags]           simulate many nodes in one process (p2p sim -h)
 
 In the REPL a line that is not a command is sent as a message. In pipes and
 files every line is a command; # starts a comment. A failed command prints

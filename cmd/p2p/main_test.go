@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"flag"
+	"io"
+	"net"
 	"os"
 	"regexp"
 	"strings"
@@ -42,6 +44,7 @@ func TestScenarios(t *testing.T) {
 			"waitaddr":  cmdWaitAddr,
 			"jsonlines": cmdJSONLines,
 			"redact":    cmdRedact,
+			"rawtcp":    cmdRawTCP,
 		},
 	})
 }
@@ -127,4 +130,22 @@ func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
 	if n == 0 {
 		ts.Fatalf("%s: no lines", args[0])
 	}
+}
+
+// cmdRawTCP is `rawtcp ADDR FILE`: it plays a raw client, not a p2p node:
+// it dials ADDR, writes FILE's bytes as they are, and copies what comes
+// back until the other side closes to stdout.
+func cmdRawTCP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: rawtcp ADDR FILE")
+	}
+	conn, err := net.DialTimeout("tcp", args[0], addrWait)
+	ts.Check(err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(addrWait))
+	_, err = conn.Write([]byte(ts.ReadFile(args[1])))
+	ts.Check(err)
+	reply, err := io.ReadAll(conn)
+	ts.Check(err)
+	ts.Stdout().Write(reply)
 }
