@@ -22,11 +22,7 @@ import (
 //	go test -run '^$' -bench Chain3 -benchtime 200000x ./script
 func BenchmarkChain3(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "p2p")
-	build := exec.Command("go", "build", "-o", bin, "github.com/p2p-chat/p2p/cmd/p2p")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildP2P(b)
 	n := b.N
 	start := func(name, stdin string, extra ...string) (*exec.Cmd, io.ReadCloser, string) {
 		addrFile := filepath.Join(dir, name+".addr")
@@ -43,16 +39,7 @@ func BenchmarkChain3(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if data, err := os.ReadFile(addrFile); err == nil && strings.HasSuffix(string(data), "\n") {
-				return cmd, stdout, strings.TrimSpace(string(data))
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("%s did not write its address", name)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		return cmd, stdout, readAddrFile(b, addrFile)
 	}
 
 	// C: the far end. It says "ready" once B is connected, then counts.

@@ -1,0 +1,118 @@
+package script
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A SIGINT in the middle of a burst loses nothing that was already queued
+// to a live peer: every message A reports as sent to a peer reaches B.
+// Real processes, real TCP; A's input is still flowing when the signal
+// comes, so the signal lands mid-burst by construction.
+func TestSIGINTMidBurstLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs p2p processes")
+	}
+	bin := buildP2P(t)
+	dir := t.TempDir()
+	start := func(name string, stdin io.Reader) (*exec.Cmd, io.ReadCloser) {
+		cmd := exec.Command(bin, "-json", "-name", name, "-listen", "127.0.0.1:0",
+			"-addr-file", filepath.Join(dir, name+".addr"), "-timeout", "60s")
+		cmd.Stdin = stdin
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd, out
+	}
+
+	// B waits for A, then until A has left.
+	bCmd, bOut := start("b", strings.NewReader("wait peers 1\nwait -t 60s peers 0\n"))
+	bAddr := readAddrFile(t, filepath.Join(dir, "b.addr"))
+	received := make(chan int) // B's delivered count, each time it passes a thousand
+	bTotal := make(chan int, 1)
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(bOut)
+		for sc.Scan() {
+			if bytes.HasPrefix(sc.Bytes(), []byte(`{"event":"message"`)) {
+				if n++; n%1000 == 0 {
+					select {
+					case received <- n:
+					default:
+					}
+				}
+			}
+		}
+		bTotal <- n
+	}()
+
+	// A connects to B and sends for as long as this test feeds it.
+	pr, pw := io.Pipe()
+	aCmd, aOut := start("a", pr)
+	stopFeeding := make(chan struct{})
+	go func() {
+		defer pw.Close()
+		fmt.Fprintf(pw, "connect %s\n", bAddr)
+		line := strings.Repeat("z", 90)
+		for i := 0; ; i++ {
+			select {
+			case <-stopFeeding:
+				return
+			default:
+			}
+			if _, err := fmt.Fprintf(pw, "send %d %s\n", i, line); err != nil {
+				return // A is gone
+			}
+		}
+	}()
+	aSent := make(chan int, 1)
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(aOut)
+		for sc.Scan() {
+			if bytes.HasPrefix(sc.Bytes(), []byte(`{"event":"sent"`)) && bytes.Contains(sc.Bytes(), []byte(`"peers":1`)) {
+				n++
+			}
+		}
+		aSent <- n
+	}()
+
+	// Once B has a few thousand, interrupt A mid-burst.
+	timeout := time.After(60 * time.Second)
+	for got := 0; got < 5000; {
+		select {
+		case got = <-received:
+		case <-timeout:
+			t.Fatal("B did not receive 5000 messages")
+		}
+	}
+	if err := aCmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	close(stopFeeding)
+	if err := aCmd.Wait(); err != nil {
+		t.Fatalf("A after SIGINT: %v (want exit status 0)", err)
+	}
+	sent := <-aSent
+	if err := bCmd.Wait(); err != nil {
+		t.Fatalf("B: %v", err)
+	}
+	got := <-bTotal
+	t.Logf("A queued %d messages to B before and while it was interrupted; B delivered %d", sent, got)
+	if got != sent {
+		t.Fatalf("B delivered %d messages, A had queued %d to it: %d lost", got, sent, sent-got)
+	}
+}
