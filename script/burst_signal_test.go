@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,24 +21,8 @@ func TestSIGINTMidBurstLosesNothing(t *testing.T) {
 	}
 	bin := buildP2P(t)
 	dir := t.TempDir()
-	start := func(name string, stdin io.Reader) (*exec.Cmd, io.ReadCloser) {
-		cmd := exec.Command(bin, "-json", "-name", name, "-listen", "127.0.0.1:0",
-			"-addr-file", filepath.Join(dir, name+".addr"), "-timeout", "60s")
-		cmd.Stdin = stdin
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd, out
-	}
-
 	// B waits for A, then until A has left.
-	bCmd, bOut := start("b", strings.NewReader("wait peers 1\nwait -t 60s peers 0\n"))
-	bAddr := readAddrFile(t, filepath.Join(dir, "b.addr"))
+	bCmd, bOut, bAddr := startP2P(t, bin, dir, "b", strings.NewReader("wait peers 1\nwait -t 60s peers 0\n"))
 	received := make(chan int) // B's delivered count, each time it passes a thousand
 	bTotal := make(chan int, 1)
 	go func() {
@@ -61,7 +43,7 @@ func TestSIGINTMidBurstLosesNothing(t *testing.T) {
 
 	// A connects to B and sends for as long as this test feeds it.
 	pr, pw := io.Pipe()
-	aCmd, aOut := start("a", pr)
+	aCmd, aOut, _ := startP2P(t, bin, dir, "a", pr)
 	stopFeeding := make(chan struct{})
 	go func() {
 		defer pw.Close()

@@ -3,11 +3,12 @@ package script
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,22 +25,8 @@ func BenchmarkChain3(b *testing.B) {
 	dir := b.TempDir()
 	bin := buildP2P(b)
 	n := b.N
-	start := func(name, stdin string, extra ...string) (*exec.Cmd, io.ReadCloser, string) {
-		addrFile := filepath.Join(dir, name+".addr")
-		os.Remove(addrFile)
-		args := append([]string{"-json", "-name", name, "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-timeout", "5m"}, extra...)
-		cmd := exec.Command(bin, args...)
-		cmd.Stdin = strings.NewReader(stdin)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd, stdout, readAddrFile(b, addrFile)
+	start := func(name, stdin string) (*exec.Cmd, io.ReadCloser, string) {
+		return startP2P(b, bin, dir, name, strings.NewReader(stdin))
 	}
 
 	// C: the far end. It says "ready" once B is connected, then counts.
@@ -80,4 +67,55 @@ func BenchmarkChain3(b *testing.B) {
 	if n >= 1000 {
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
 	}
+}
+
+// BenchmarkChain3Latency measures the time from `send` on the first of a
+// chain of three p2p processes to delivery on the last, at light load: A
+// is fed one message every millisecond (the pacing is the point: this is
+// not a throughput test), each carrying its send time. It reports the
+// 50th and 99th percentiles. Run it with a fixed count, for example:
+//
+//	go test -run '^$' -bench Chain3Latency -benchtime 2000x ./script
+func BenchmarkChain3Latency(b *testing.B) {
+	dir := b.TempDir()
+	bin := buildP2P(b)
+	_, cOut, cAddr := startP2P(b, bin, dir, "c", strings.NewReader(fmt.Sprintf("wait peers 1\nsend ready\nwait -t 5m messages %d\n", b.N)))
+	_, bOut, bAddr := startP2P(b, bin, dir, "b", strings.NewReader(fmt.Sprintf("wait peers 1\nconnect %s\nwait -t 5m messages %d\n", cAddr, b.N+1)))
+	go io.Copy(io.Discard, bOut)
+	pr, pw := io.Pipe()
+	_, aOut, _ := startP2P(b, bin, dir, "a", pr)
+	go io.Copy(io.Discard, aOut)
+	fmt.Fprintf(pw, "connect %s\nwait message ready\n", bAddr)
+
+	base := time.Now()
+	go func() {
+		defer pw.Close()
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for i := 0; i < b.N; i++ {
+			<-tick.C
+			fmt.Fprintf(pw, "send %d\n", time.Since(base).Nanoseconds())
+		}
+	}()
+	var lat []time.Duration
+	sc := bufio.NewScanner(cOut)
+	for sc.Scan() && len(lat) < b.N {
+		var ev struct {
+			Event, Text string
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Event != "message" || ev.Text == "ready" {
+			continue
+		}
+		sent, err := strconv.ParseInt(ev.Text, 10, 64)
+		if err != nil {
+			b.Fatalf("text %q", ev.Text)
+		}
+		lat = append(lat, time.Since(base)-time.Duration(sent))
+	}
+	if len(lat) != b.N {
+		b.Fatalf("C delivered %d of %d", len(lat), b.N)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

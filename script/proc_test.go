@@ -1,6 +1,7 @@
 package script
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,4 +35,25 @@ func readAddrFile(tb testing.TB, path string) string {
 		}
 		time.Sleep(5 * time.Millisecond) // polling a file: there is no event to wait on
 	}
+}
+
+// startP2P starts bin as node name with -json, listening on a free
+// loopback port, reading commands from stdin; it returns the process, its
+// stdout and its address. The process is killed when the test ends.
+func startP2P(tb testing.TB, bin, dir, name string, stdin io.Reader) (*exec.Cmd, io.ReadCloser, string) {
+	tb.Helper()
+	addrFile := filepath.Join(dir, name+".addr")
+	os.Remove(addrFile)
+	cmd := exec.Command(bin, "-json", "-name", name, "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-timeout", "5m")
+	cmd.Stdin = stdin
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, stdout, readAddrFile(tb, addrFile)
 }
