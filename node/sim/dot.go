@@ -31,7 +31,7 @@ func WriteDOT(w io.Writer, r *Result) error {
 			parent := e[0] + e[1] - child
 			fmt.Fprintf(bw, "\tn%d -- n%d [dir=forward, penwidth=2.5, color=black];\n", parent, child)
 		} else {
-			fmt.Fprintf(bw, "\tn%d -- n%d [style=dashed, color=gray80];\n", e[0], e[1])
+			fmt.Fprintf(bw, "\tn%d -- n%d [style=dashed, color=gray55];\n", e[0], e[1])
 		}
 	}
 	fmt.Fprintf(bw, "}\n")
