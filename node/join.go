@@ -236,7 +236,7 @@ func (n *Node) backoff(failures int) time.Duration {
 // learn adds an address to the table, or refreshes it. A node that is
 // connected (nodeID set) is recorded as working.
 func (n *Node) learn(addr, nodeID, name, source string) {
-	if addr == "" || addr == n.addr {
+	if addr == "" || n.isOwnAddr(addr) {
 		return
 	}
 	j := n.join
@@ -390,6 +390,26 @@ func advertisedAddr(announced string, remote net.Addr) string {
 		}
 	}
 	return announced
+}
+
+// isOwnAddr reports whether addr is surely this node's listen address:
+// the same string, or the same port on a loopback address when we listen
+// on a loopback or unspecified one. Other spellings are caught by the
+// handshake (connection to self) and marked "self".
+func (n *Node) isOwnAddr(addr string) bool {
+	if addr == n.addr {
+		return true
+	}
+	host, port, err := net.SplitHostPort(addr)
+	ownHost, ownPort, err2 := net.SplitHostPort(n.addr)
+	if err != nil || err2 != nil || port != ownPort {
+		return false
+	}
+	ip, own := net.ParseIP(host), net.ParseIP(ownHost)
+	if ip == nil || !ip.IsLoopback() {
+		return false
+	}
+	return ownHost == "" || (own != nil && (own.IsUnspecified() || own.IsLoopback()))
 }
 
 func contains(list []string, s string) bool {

@@ -218,3 +218,25 @@ func TestBackoffGrowsAndIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestIsOwnAddr(t *testing.T) {
+	for _, tt := range []struct {
+		own, addr string
+		want      bool
+	}{
+		{"[::]:55555", "127.0.0.1:55555", true},
+		{"[::]:55555", "[::1]:55555", true},
+		{":55555", "127.0.0.1:55555", true},
+		{"127.0.0.1:55555", "127.0.0.1:55555", true},
+		{"[::]:55555", "127.0.0.1:55556", false},
+		{"[::]:55555", "10.1.2.3:55555", false},
+		{"10.1.2.3:55555", "127.0.0.1:55555", false},
+		{"mem:3", "mem:3", true},
+		{"mem:3", "mem:4", false},
+	} {
+		n := &Node{addr: tt.own}
+		if got := n.isOwnAddr(tt.addr); got != tt.want {
+			t.Errorf("own %s: isOwnAddr(%s) = %v, want %v", tt.own, tt.addr, got, tt.want)
+		}
+	}
+}
