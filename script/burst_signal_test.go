@@ -85,14 +85,16 @@ func TestSIGINTMidBurstLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(stopFeeding)
+	// Read each process's output to its end before Wait, which closes the
+	// pipe once the process has exited.
+	sent := <-aSent
 	if err := aCmd.Wait(); err != nil {
 		t.Fatalf("A after SIGINT: %v (want exit status 0)", err)
 	}
-	sent := <-aSent
+	got := <-bTotal
 	if err := bCmd.Wait(); err != nil {
 		t.Fatalf("B: %v", err)
 	}
-	got := <-bTotal
 	t.Logf("A queued %d messages to B before and while it was interrupted; B delivered %d", sent, got)
 	if got != sent {
 		t.Fatalf("B delivered %d messages, A had queued %d to it: %d lost", got, sent, sent-got)
