@@ -84,22 +84,27 @@ func (n *Node) Join(addr string) error {
 	if n.peerByAddr(addr) != nil {
 		return nil
 	}
-	_, err := n.dialKnown(addr)
-	return err
+	// Dial on a goroutine the node owns: it emits events, and Close closes
+	// the events channel only after its goroutines have ended.
+	errc := make(chan error, 1)
+	if !n.goTracked(func() {
+		_, err := n.dialKnown(addr)
+		errc <- err
+	}) {
+		return ErrClosed
+	}
+	return <-errc
 }
 
 // startJoining turns auto-join on once.
 func (n *Node) startJoining() {
 	j := n.join
 	j.mu.Lock()
-	start := !j.on && !n.isClosing()
+	start := !j.on
 	j.on = true
-	if start {
-		n.wg.Add(1)
-	}
 	j.mu.Unlock()
 	if start {
-		go n.joinLoop()
+		n.goTracked(n.joinLoop)
 	}
 	j.poke()
 }
@@ -112,7 +117,6 @@ func (n *Node) joining() bool {
 
 // joinLoop keeps the degree until the node closes.
 func (n *Node) joinLoop() {
-	defer n.wg.Done()
 	for {
 		jitter := time.Duration(rand.Int64N(int64(n.cfg.JoinInterval)/5 + 1))
 		t := time.NewTimer(n.cfg.JoinInterval - n.cfg.JoinInterval/10 + jitter)
@@ -170,11 +174,7 @@ func (n *Node) upkeep() {
 		peers[rand.IntN(len(peers))].q.tryPush(getPeersLine)
 	}
 	for _, addr := range dial {
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			n.dialKnown(addr)
-		}()
+		n.goTracked(func() { n.dialKnown(addr) })
 	}
 }
 

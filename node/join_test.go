@@ -240,3 +240,20 @@ func TestIsOwnAddr(t *testing.T) {
 		}
 	}
 }
+
+// Join while the node closes never sends on the closed events channel
+// (it would panic) and never outlives Close.
+func TestJoinDuringClose(t *testing.T) {
+	for round := 0; round < 50; round++ {
+		tr := NewMemNetwork(0)
+		boot := newCluster(t, tr, 1, nil)
+		c := newCluster(t, tr, 1, joinConfig(""))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.nodes[0].Join(boot.nodes[0].Addr())
+		}()
+		c.close()
+		<-done
+	}
+}

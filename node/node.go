@@ -280,6 +280,22 @@ func (n *Node) sweepLoop() {
 	}
 }
 
+// goTracked runs f on a goroutine that Close waits for, unless the node is
+// closing (then it reports false and does not run f).
+func (n *Node) goTracked(f func()) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.isClosing() {
+		return false
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		f()
+	}()
+	return true
+}
+
 // setPeersLocked publishes a new snapshot of peers for the flood path.
 func (n *Node) setPeersLocked() {
 	ps := make([]*peer, 0, len(n.peers))
