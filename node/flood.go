@@ -24,7 +24,7 @@ func (n *Node) flood(from *peer, f *frame) {
 	// send a peer a line it must refuse.
 	if f.hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
 		n.recent.add(line)
-		from.c.relayed.Add(uint64(n.forward(line, from)))
+		n.forward(line, from)
 	}
 	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{
 		ID:     id,
@@ -36,21 +36,50 @@ func (n *Node) flood(from *peer, f *frame) {
 }
 
 // forward queues line to every peer but except and returns how many took
-// it. fanOut makes each fan-out one step, so every peer's queue gets this
+// it. The fan-out is one step under fanOut, so every peer's queue gets this
 // node's frames in the same order: a message this node sends is never
-// overtaken, on any link, by a reply to it that this node forwards.
+// overtaken, on any link, by a reply to it that this node forwards. Nothing
+// waits under fanOut: a queue past its bound takes the frame anyway, and
+// the caller waits for room afterwards (see sendQueue), so backpressure
+// reaches the reader (or Send) without holding up the rest of the node.
 func (n *Node) forward(line string, except *peer) int {
-	n.fanOut.Lock()
-	defer n.fanOut.Unlock()
+	factor := 1 // our own message: wait at the bound
+	if except != nil {
+		factor = relaySlack
+	}
+	var overBuf [8]*peer
+	over := overBuf[:0]
 	copies := 0
+	n.fanOut.Lock()
 	for _, p := range *n.peerList.Load() {
 		if p == except {
 			continue
 		}
-		if p.push(line) {
-			p.c.msgsOut.Add(1)
-			copies++
+		// Count first, so the counters are right by the time the copy can
+		// arrive anywhere; undo if the peer is going away.
+		p.c.msgsOut.Add(1)
+		if except != nil {
+			except.c.relayed.Add(1)
 		}
+		full, err := p.q.add(line, factor)
+		if err != nil {
+			p.c.msgsOut.Add(^uint64(0))
+			if except != nil {
+				except.c.relayed.Add(^uint64(0))
+			}
+			if err == errQueueFull {
+				p.slow()
+			}
+			continue
+		}
+		copies++
+		if full {
+			over = append(over, p)
+		}
+	}
+	n.fanOut.Unlock()
+	for _, p := range over {
+		p.q.waitRoom(factor, p.patience(), p.gone)
 	}
 	return copies
 }

@@ -216,14 +216,14 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	}
 	p := newPeer(n, conn, dec, info)
 	if inbound {
-		p.q.tryPush(encodeHello(ProtocolVersion, n.id, n.name, n.addr))
+		p.q.add(encodeHello(ProtocolVersion, n.id, n.name, n.addr), 1)
 	}
 	n.peers[info.ID] = p
 	n.setPeersLocked()
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
 	for _, line := range n.recent.appendTo(nil) {
-		p.q.tryPush(line)
+		p.q.add(line, 1) // at most Replay <= QueueFrames lines, into a new queue
 	}
 	n.wg.Add(2) // reader and writer, started by start
 	return p, nil

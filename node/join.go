@@ -171,7 +171,7 @@ func (n *Node) upkeep() {
 	j.mu.Unlock()
 
 	if ask {
-		peers[rand.IntN(len(peers))].q.tryPush(getPeersLine)
+		peers[rand.IntN(len(peers))].q.tryAdd(getPeersLine)
 	}
 	for _, addr := range dial {
 		n.goTracked(func() { n.dialKnown(addr) })
@@ -285,7 +285,7 @@ func (n *Node) peerUp(p *peer) {
 	}
 	n.learn(p.info.Addr, p.info.ID, p.info.Name, source)
 	if n.joining() {
-		p.q.tryPush(getPeersLine)
+		p.q.tryAdd(getPeersLine)
 	}
 }
 
@@ -324,7 +324,7 @@ func (n *Node) answerPeers(to *peer) {
 		}
 	}
 	j.mu.Unlock()
-	to.q.tryPush(encodePeers(addrs))
+	to.q.tryAdd(encodePeers(addrs))
 }
 
 // heardPeers learns the addresses in a PEERS frame.

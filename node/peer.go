@@ -78,7 +78,7 @@ func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {
 		info:       info,
 		since:      time.Now(),
 		dec:        dec,
-		q:          newSendQueue(n.cfg.QueueFrames, n.cfg.QueueBytes),
+		q:          newSendQueue(n.cfg.QueueFrames, n.cfg.QueueBytes, n.cfg.SlowPeerTimeout),
 		stop:       make(chan struct{}),
 		gone:       make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -143,16 +143,15 @@ func (p *peer) abort(reason string) {
 	p.conn.Close()
 }
 
-// push queues a frame for this peer, waiting for space up to
-// SlowPeerTimeout; a peer whose queue stays full is disconnected.
-func (p *peer) push(line string) bool {
-	err := p.q.push(line, p.n.cfg.SlowPeerTimeout, p.gone)
-	if err == errQueueFull {
-		p.n.slowPeers.Add(1)
-		p.abort(fmt.Sprintf("slow peer: its send queue stayed full for %v", p.n.cfg.SlowPeerTimeout))
-	}
-	return err == nil
+// slow disconnects a peer whose queue hit its hard limit or made no
+// progress for SlowPeerTimeout.
+func (p *peer) slow() {
+	p.n.slowPeers.Add(1)
+	p.abort(fmt.Sprintf("slow peer: it took nothing from its full send queue for %v", p.n.cfg.SlowPeerTimeout))
 }
+
+// patience is how long a full queue may hold up whoever queues to it.
+func (p *peer) patience() time.Duration { return p.n.cfg.SlowPeerTimeout / 5 }
 
 // readLoop reads frames until the connection ends, then cleans up.
 func (p *peer) readLoop() {
@@ -250,7 +249,7 @@ func (p *peer) readFrames() error {
 			return err
 		case kindUnknown:
 			// Ignore it, so newer versions can add frames; say so once per frame.
-			p.q.tryPush(encodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.word)))
+			p.q.tryAdd(encodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.word)))
 			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.word)})
 		}
 	}
@@ -260,7 +259,7 @@ func (p *peer) readFrames() error {
 // connection) and reports it.
 func (p *peer) protocolError(pe *ProtocolError) {
 	p.n.protoErrs.Add(1)
-	p.q.tryPush(encodeErr(pe.Error()))
+	p.q.tryAdd(encodeErr(pe.Error()))
 	p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s: %w", p.info.Name, pe)})
 }
 
@@ -287,7 +286,7 @@ func (p *peer) writeLoop() {
 				continue
 			}
 			lastWrite = now
-			p.q.tryPush(pingLine)
+			p.q.tryAdd(pingLine)
 			if err := p.writeQueued(bw, &batch, now); err != nil {
 				p.abort("write failed: " + err.Error())
 				return
@@ -310,9 +309,13 @@ func (p *peer) writeLoop() {
 
 // writeQueued writes everything queued, then flushes.
 func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string, now time.Time) error {
-	p.conn.SetWriteDeadline(now.Add(p.n.cfg.WriteTimeout))
-	for {
+	for first := true; ; first = false {
 		*batch = p.q.take(*batch)
+		// The deadline bounds a stall, not a run of batches under load.
+		if !first {
+			now = time.Now()
+		}
+		p.conn.SetWriteDeadline(now.Add(p.n.cfg.WriteTimeout))
 		if len(*batch) == 0 {
 			return bw.Flush()
 		}

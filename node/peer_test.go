@@ -19,7 +19,9 @@ func TestSlowPeerIsDisconnected(t *testing.T) {
 			c := newCluster(t, net, 2, func(cfg *Config) {
 				cfg.QueueFrames = 256
 				cfg.QueueBytes = 64 << 10
-				cfg.SlowPeerTimeout = 200 * time.Millisecond
+				// Long enough that the healthy peer, slow under -race, is
+				// never taken for a stuck one.
+				cfg.SlowPeerTimeout = 2 * time.Second
 				cfg.CloseTimeout = 100 * time.Millisecond
 			})
 			c.link([][2]int{{0, 1}})
@@ -40,6 +42,9 @@ func TestSlowPeerIsDisconnected(t *testing.T) {
 				t.Fatalf("slow peer event names %q, want stuck", down.Peer.Name)
 			}
 			c.recs[1].waitMessages(t, count)
+			if n := len(c.nodes[0].Peers()); n != 1 {
+				t.Fatalf("n0 has %d peers, want the healthy one", n)
+			}
 			if s := c.nodes[0].Stats(); s.SlowPeers != 1 {
 				t.Fatalf("SlowPeers = %d, want 1", s.SlowPeers)
 			}
