@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -26,6 +27,8 @@ func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.DialTimeout)
 	defer cancel()
+	stop := context.AfterFunc(n.ctx, cancel) // Close ends a dial under way
+	defer stop()
 	conn, err := n.cfg.Transport.Dial(ctx, addr)
 	if err != nil {
 		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
@@ -55,6 +58,13 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		deadline = d
 	}
 	conn.SetDeadline(deadline)
+	// A canceled context (a signal, Close) ends the handshake at once.
+	fired := make(chan struct{})
+	unwatch := context.AfterFunc(ctx, func() {
+		conn.SetDeadline(time.Now())
+		close(fired)
+	})
+	defer unwatch()
 	hello := encodeHello(ProtocolVersion, n.id, n.name, n.addr)
 	if _, err := conn.Write([]byte(hello)); err != nil {
 		return nil, err
@@ -70,6 +80,9 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		f, size, err = dec.next()
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		return nil, handshakeReadErr(err)
 	}
 	switch f.kind {
@@ -85,6 +98,13 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	}
 	p.c.countOut(len(hello))
 	p.c.countIn(size)
+	if !unwatch() {
+		// Canceled just as the handshake ended: the deadline is set, so
+		// the reader fails at once and unregisters the peer.
+		<-fired
+		n.start(p)
+		return nil, context.Cause(ctx)
+	}
 	conn.SetDeadline(time.Time{})
 	n.start(p)
 	return p, nil
@@ -130,7 +150,10 @@ func (n *Node) acceptLoop() {
 // our HELLO (the first frame of its queue), or refuses with ERR.
 func (n *Node) handshakeIn(conn net.Conn) {
 	defer n.wg.Done()
-	defer n.removePending(conn)
+	// The slot is freed before any event is emitted: a slow consumer of
+	// events must not keep failed handshakes holding the slots.
+	done := sync.OnceFunc(func() { n.removePending(conn) })
+	defer done()
 	conn.SetDeadline(time.Now().Add(n.cfg.HandshakeTimeout))
 	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
 	f, size, err := dec.next()
@@ -141,6 +164,7 @@ func (n *Node) handshakeIn(conn net.Conn) {
 		err = handshakeReadErr(err)
 		sendRefusal(conn, err)
 		conn.Close()
+		done()
 		n.emit(Event{Kind: EventError, Peer: Peer{Remote: conn.RemoteAddr().String(), Inbound: true},
 			Err: fmt.Errorf("handshake with %s: %w", conn.RemoteAddr(), err)})
 		return
@@ -157,6 +181,7 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	if err != nil {
 		sendRefusal(conn, err)
 		conn.Close()
+		done()
 		n.emit(Event{Kind: EventError, Peer: Peer{ID: string(f.nodeID), Name: string(f.name), Remote: conn.RemoteAddr().String(), Inbound: true},
 			Err: fmt.Errorf("refused %s from %s: %w", f.name, conn.RemoteAddr(), err)})
 		return

@@ -173,3 +173,54 @@ func TestConnectRefusedAddress(t *testing.T) {
 		t.Fatalf("Connect to a closed port = %v, want connection refused", err)
 	}
 }
+
+// A canceled context ends a connect that is waiting for HELLO, and Close
+// ends the node's own dials: neither waits for the handshake timeout.
+func TestCanceledConnectAndCloseDoNotWait(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() { // accept and say nothing
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	c := newCluster(t, TCP{}, 1, func(cfg *Config) {
+		cfg.HandshakeTimeout = time.Hour // only cancellation can end the wait
+		cfg.DialTimeout = time.Hour
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() {
+		_, err := c.nodes[0].Connect(ctx, silent.Addr().String())
+		result <- err
+	}()
+	cancel()
+	select {
+	case err := <-result:
+		if err == nil {
+			t.Fatal("canceled Connect succeeded")
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Connect ignored its canceled context")
+	}
+
+	// Auto-join dialing the silent address; Close must not wait on it.
+	if err := c.nodes[0].Join(context.Background(), "127.0.0.1:1"); err == nil {
+		t.Log("unexpected: port 1 answered")
+	}
+	go c.nodes[0].Join(context.Background(), silent.Addr().String())
+	closed := make(chan struct{})
+	go func() { c.nodes[0].Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(waitTimeout):
+		t.Fatal("Close waited for a dial in its handshake")
+	}
+}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"sort"
@@ -75,7 +76,7 @@ func (j *joiner) poke() {
 // Join connects to a bootstrap address and turns auto-join on. The
 // address is remembered even if the connection fails, and auto-join keeps
 // trying it with backoff; the error says why this attempt failed.
-func (n *Node) Join(addr string) error {
+func (n *Node) Join(ctx context.Context, addr string) error {
 	if n.isClosing() {
 		return ErrClosed
 	}
@@ -88,7 +89,7 @@ func (n *Node) Join(addr string) error {
 	// the events channel only after its goroutines have ended.
 	errc := make(chan error, 1)
 	if !n.goTracked(func() {
-		_, err := n.dialKnown(addr)
+		_, err := n.dialKnown(ctx, addr, false)
 		errc <- err
 	}) {
 		return ErrClosed
@@ -174,27 +175,32 @@ func (n *Node) upkeep() {
 		peers[rand.IntN(len(peers))].q.tryAdd(getPeersLine)
 	}
 	for _, addr := range dial {
-		n.goTracked(func() { n.dialKnown(addr) })
+		n.goTracked(func() { n.dialKnown(n.ctx, addr, true) })
 	}
 }
 
-// dialKnown connects to a known address and records how it went.
-func (n *Node) dialKnown(addr string) (Peer, error) {
+// dialKnown connects to a known address and records how it went. claimed
+// says the caller (upkeep) already marked the address as being dialed.
+func (n *Node) dialKnown(ctx context.Context, addr string, claimed bool) (Peer, error) {
 	j := n.join
 	j.mu.Lock()
 	k := j.known[addr]
-	if k != nil && !k.dialing {
+	if k != nil && k.dialing && !claimed {
+		j.mu.Unlock() // another dial of this address is under way
+		return Peer{}, fmt.Errorf("connect %s: a dial of this address is already under way", addr)
+	}
+	if k != nil && !claimed {
 		k.dialing = true
 		j.dialing++
 	}
 	j.mu.Unlock()
 
 	n.emit(Event{Kind: EventDialing, Addr: addr})
-	p, err := n.Connect(context.Background(), addr)
+	p, err := n.Connect(ctx, addr)
 
-	quiet := err == nil || errors.Is(err, ErrClosed)
+	quiet := err == nil || errors.Is(err, ErrClosed) || ctx.Err() != nil
 	j.mu.Lock()
-	if k = j.known[addr]; k != nil {
+	if k = j.known[addr]; k != nil && k.dialing {
 		k.dialing = false
 		j.dialing--
 		switch {

@@ -251,7 +251,7 @@ func TestJoinDuringClose(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			c.nodes[0].Join(boot.nodes[0].Addr())
+			c.nodes[0].Join(context.Background(), boot.nodes[0].Addr())
 		}()
 		c.close()
 		<-done

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -38,7 +39,9 @@ type Node struct {
 	recent  *recentLines // nil when Config.Replay is 0
 	join    *joiner
 	events  chan Event
-	closing chan struct{} // closed when Close starts
+	closing chan struct{}   // closed when Close starts
+	ctx     context.Context // canceled when Close starts: ends the node's own dials
+	cancel  context.CancelFunc
 	done    chan struct{} // closed when Close has finished
 	once    sync.Once
 	wg      sync.WaitGroup // every goroutine the node started
@@ -90,8 +93,10 @@ func New(cfg Config) (*Node, error) {
 	if n.name == "" {
 		n.name = "node-" + n.id[:6]
 	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.peerList.Store(&[]*peer{})
 	if n.ln, err = listen(cfg.Transport, cfg.ListenAddr); err != nil {
+		n.cancel()
 		return nil, err
 	}
 	n.addr = n.ln.Addr().String()
@@ -244,6 +249,7 @@ func (n *Node) Close() error {
 	n.once.Do(func() {
 		n.mu.Lock()
 		close(n.closing)
+		n.cancel()
 		peers := make([]*peer, 0, len(n.peers))
 		for _, p := range n.peers {
 			peers = append(peers, p)

@@ -265,8 +265,10 @@ func parseHello(rest []byte, f *frame) error {
 	if err := checkToken("name", fields[2]); err != nil {
 		return err
 	}
-	if len(fields[3]) > maxAddrLen {
-		return protoErr("listen address is longer than %d bytes", maxAddrLen)
+	if string(fields[3]) != "-" {
+		if err := checkAddr(fields[3]); err != nil {
+			return protoErr("HELLO listen address: %s", err.(*ProtocolError).Reason)
+		}
 	}
 	f.version, f.nodeID, f.name, f.listen = v, fields[1], fields[2], fields[3]
 	return nil

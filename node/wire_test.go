@@ -76,6 +76,8 @@ func TestParseFrameMalformed(t *testing.T) {
 		{"HELLO 1 i:d name addr", "node id"},
 		{"HELLO 1 id na!me addr", "name"},
 		{"HELLO 1 id name " + strings.Repeat("a", 256), "listen address"},
+		{"HELLO 1 id name not-an-address", "not HOST:PORT"},
+		{"HELLO 1 id name \x1b[2J:1", "not printable ASCII"},
 		{"ERR bad\x01", "control character"},
 		{"BYE bad\x1b", "control character"},
 		{"msg id 1 o t", "frame type"},

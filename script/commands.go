@@ -189,7 +189,7 @@ func runConnect(ctx context.Context, s *Session, c *call) error {
 func runJoin(ctx context.Context, s *Session, c *call) error {
 	addr := c.line.args[0]
 	s.remember(addr)
-	err := s.n.Join(addr)
+	err := s.n.Join(ctx, addr)
 	s.sync()
 	if err != nil {
 		return fmt.Errorf("join: %w (auto-join is on and will retry)", err)

@@ -23,6 +23,9 @@
 // # Commands
 //
 //	connect ADDR          connect to the node listening at ADDR
+//	join ADDR             connect, then keep -peers connections on its own
+//	                      (auto-join: peer exchange, redial with backoff)
+//	known                 list the known addresses and their state
 //	disconnect PEER       end the connection to PEER (name, id or address)
 //	send TEXT             flood TEXT (the rest of the line) to the network
 //	peers                 list the connected peers
@@ -58,8 +61,14 @@
 //
 // With -json every event and every command result is one object per line,
 // with an "event" field: listening, connected, disconnected, message,
-// error, sent, connect, disconnect, peers, seen, stats, wait, sleep, echo,
-// help, source, quit. docs/commands.md lists every field.
+// error, dial, dial_failed, sent, connect, join, disconnect, peers, known,
+// seen, stats, wait, sleep, echo, help, hint, source, quit.
+// docs/commands.md lists every field.
+//
+// # Subcommands
+//
+// p2p sim runs many nodes in one process and reports what flooding costs
+// (see package node/sim and docs/bandwidth.md).
 //
 // Output is buffered and flushed when the node has no event pending and
 // the input has no line pending, so printing does not limit a burst.

@@ -107,14 +107,15 @@ func (s *Session) runReader(ctx context.Context, name string, r io.Reader, depth
 }
 
 // readLines reads lines from r and sends them in batches: a batch ends
-// when the reader's buffer is empty (the writer paused) or holds 1024
-// lines. A line longer than maxLine is reported as an error, without
+// when the reader's buffer is empty (the writer paused) or holds
+// maxBatchLines lines or maxBatchBytes bytes. A line longer than maxLine is reported as an error, without
 // buffering all of it. It closes out at the end of r, or returns when stop
 // is closed.
 func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan struct{}) {
 	defer close(out)
 	br := bufio.NewReaderSize(r, 64<<10)
 	var batch []inputLine
+	batchBytes := 0
 	var long []byte
 	tooLong := false
 	send := func() bool {
@@ -123,7 +124,7 @@ func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan str
 		}
 		select {
 		case out <- batch:
-			batch = nil
+			batch, batchBytes = nil, 0
 			return true
 		case <-stop:
 			return false
@@ -151,6 +152,7 @@ func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan str
 				batch = append(batch, inputLine{err: fmt.Errorf("line longer than %d bytes", maxLine)})
 			default:
 				batch = append(batch, inputLine{text: string(b)})
+				batchBytes += len(b)
 			}
 			tooLong = false
 		}
@@ -161,13 +163,21 @@ func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan str
 			send()
 			return
 		}
-		if br.Buffered() == 0 || len(batch) >= 1024 {
+		if br.Buffered() == 0 || len(batch) >= maxBatchLines || batchBytes >= maxBatchBytes {
 			if !send() {
 				return
 			}
 		}
 	}
 }
+
+// A batch of input lines ends at this many lines or bytes, so that input
+// read ahead while a command blocks (wait) stays small: at most three
+// batches are held (one being run, one in the channel, one being read).
+const (
+	maxBatchLines = 1024
+	maxBatchBytes = 256 << 10
+)
 
 func trimEOL(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {

@@ -204,6 +204,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, er
 		return nil, nil, errors.New("bad -timeout")
 	}
 	o.maxInputLine = max(o.cfg.MaxLineBytes, 512)
+	// Quitting waits this long for each peer to close its side after BYE,
+	// so a signal ends p2p within the second the issue asks for; the flush
+	// itself is not cut short by it.
+	o.cfg.CloseTimeout = 500 * time.Millisecond
 	return o, fs.Args(), nil
 }
 

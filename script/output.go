@@ -221,6 +221,14 @@ func (o *output) commandError(cmd string, pos Pos, err error) {
 	io.WriteString(o.stderr, msg+"\n")
 }
 
+// warn writes a line to stderr, after what is buffered for stdout.
+func (o *output) warn(text string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.w.Flush()
+	io.WriteString(o.stderr, text+"\n")
+}
+
 // notice is a line of text for a person (text mode) or an object with a
 // "text" field (JSON mode).
 func (o *output) notice(event, text string) {

@@ -156,6 +156,7 @@ func (s *Session) closeWithin(d time.Duration) {
 	case <-done:
 	case <-t.C:
 		s.out.flush()
+		s.out.warn(fmt.Sprintf("p2p: leaving after %v before every peer acknowledged the end of its connection", d))
 	}
 }
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -119,8 +120,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	select {
 	case <-s.allDone:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("only %d of %d deliveries after %v", s.deliveries.Load(),
-			cfg.Messages*(cfg.Nodes-1), cfg.Timeout)
+		why := fmt.Sprintf("after %v", cfg.Timeout)
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			why = "when interrupted"
+		}
+		return nil, fmt.Errorf("only %d of %d deliveries %s", s.deliveries.Load(), cfg.Messages*(cfg.Nodes-1), why)
 	}
 	// Close first: it flushes the copies still in flight, so the
 	// duplicate counts are final.
