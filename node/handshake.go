@@ -226,14 +226,14 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	old := n.peers[info.ID]
+	replace := false
 	switch {
 	case n.isClosing():
 		return nil, ErrClosed
 	case info.ID == n.id:
 		return nil, ErrSelf
 	case old != nil && n.keepNew(old, inbound, info.ID):
-		old.hangUp("replaced by a connection both nodes dialed at once")
-		delete(n.peers, info.ID)
+		replace = true
 	case old != nil:
 		return nil, fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, old.info.Name, info.ID)
 	case len(n.peers) >= n.cfg.MaxPeers:
@@ -243,8 +243,16 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	if inbound {
 		p.q.add(encodeHello(ProtocolVersion, n.id, n.name, n.addr), 1)
 	}
+	// The switch of peer lists is one step for the fan-out: a frame goes
+	// either to the old connection's queue (which hangUp flushes) or to
+	// the new one, never to neither.
+	n.fanOut.Lock()
+	if replace {
+		old.hangUp("replaced by a connection both nodes dialed at once")
+	}
 	n.peers[info.ID] = p
 	n.setPeersLocked()
+	n.fanOut.Unlock()
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
 	for _, line := range n.recent.appendTo(nil) {

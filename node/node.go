@@ -52,7 +52,9 @@ type Node struct {
 	slowPeers atomic.Uint64
 	refused   atomic.Uint64 // connections refused before their handshake
 
-	// fanOut is held while a frame is queued to every peer (forward).
+	// fanOut is held while a frame is queued to every peer (forward), and
+	// while register switches the peer list. Nothing waits while holding
+	// it, and nothing under it takes mu (the order is mu, then fanOut).
 	fanOut sync.Mutex
 
 	// peerList is the flood path's lock-free snapshot of peers; it is
