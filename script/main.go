@@ -47,10 +47,17 @@ type options struct {
 
 // Main runs p2p with the process's signals: SIGINT and SIGTERM close the
 // node gracefully and exit 0. It returns the exit status.
+//
+// In the REPL, SIGINT while a command runs (a long wait, a connect) stops
+// that command instead: the terminal is in cooked mode then, so Ctrl-C
+// arrives as a signal rather than as a key for readline.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, args, stdin, stdout, stderr)
+	ints := make(chan os.Signal, 1)
+	signal.Notify(ints, os.Interrupt)
+	defer signal.Stop(ints)
+	return runWithSignals(ctx, ints, args, stdin, stdout, stderr)
 }
 
 // subcommands are the words that, as the first argument, run something
@@ -65,6 +72,29 @@ func subcommands() map[string]func(ctx context.Context, args []string, stdin io.
 // and Run returns 0. Without file arguments, commands come from stdin: a
 // readline REPL if stdin is a terminal, plain lines otherwise.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWithSignals(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// runWithSignals is Run with the process's SIGINTs on ints (nil: none): each one
+// stops the REPL command that is running, or else shuts down like ctx.
+func runWithSignals(ctx context.Context, ints <-chan os.Signal, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, shutdown := context.WithCancel(ctx)
+	defer shutdown()
+	var box sessionBox
+	if ints != nil {
+		go func() {
+			for {
+				select {
+				case <-ints:
+				case <-ctx.Done():
+					return
+				}
+				if s := box.get(); s == nil || !s.interruptCommand() {
+					shutdown()
+				}
+			}
+		}()
+	}
 	if len(args) > 0 {
 		if sub := subcommands()[args[0]]; sub != nil {
 			return sub(ctx, args[1:], stdin, stdout, stderr)
@@ -87,6 +117,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "p2p: %v\n", err)
 		return exitFail
 	}
+	box.set(s)
 
 	switch {
 	case len(files) > 0:

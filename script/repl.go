@@ -71,12 +71,22 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 		if err != nil { // io.EOF: Ctrl-D on an empty line
 			return nil
 		}
-		if err := s.replLine(ctx, text); errors.Is(err, errQuit) {
+		// Ctrl-C while the command runs (the terminal is not in raw mode
+		// then, so it is a SIGINT) stops this command, not p2p.
+		cmdCtx, cancel := context.WithCancelCause(ctx)
+		s.runningCommand(func() { cancel(errInterrupted) })
+		err = s.replLine(cmdCtx, text)
+		s.runningCommand(nil)
+		cancel(nil)
+		if errors.Is(err, errQuit) {
 			return errQuit
 		}
 		s.out.flush()
 	}
 }
+
+// errInterrupted is why a REPL command stopped on Ctrl-C.
+var errInterrupted = errors.New("interrupted (Ctrl-C)")
 
 // replLine runs one line typed in the REPL. Errors are reported and do not
 // end the session.

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,6 +28,11 @@ type Session struct {
 	pumpDone  chan struct{}
 	closeOnce sync.Once
 	failures  int // failed commands; owned by the goroutine running commands
+
+	// cmdMu guards cmdCancel: how to stop the REPL command that is running
+	// (nil when none is).
+	cmdMu     sync.Mutex
+	cmdCancel context.CancelFunc
 
 	// knownMu guards known: addresses seen, for completion of `connect`.
 	knownMu sync.Mutex
@@ -110,6 +116,46 @@ func (s *Session) sync() {
 		<-req
 	case <-s.pumpDone:
 	}
+}
+
+// interruptCommand stops the REPL command that is running, if one is, and
+// reports whether it did.
+func (s *Session) interruptCommand() bool {
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
+	if s.cmdCancel == nil {
+		return false
+	}
+	s.cmdCancel()
+	s.cmdCancel = nil
+	return true
+}
+
+// runningCommand records how to stop the command that starts now (nil when
+// it has ended).
+func (s *Session) runningCommand(cancel context.CancelFunc) {
+	s.cmdMu.Lock()
+	s.cmdCancel = cancel
+	s.cmdMu.Unlock()
+}
+
+// sessionBox holds the session for runWithSignals' signal goroutine, which starts
+// before the session exists. mu guards s.
+type sessionBox struct {
+	mu sync.Mutex
+	s  *Session
+}
+
+func (b *sessionBox) set(s *Session) {
+	b.mu.Lock()
+	b.s = s
+	b.mu.Unlock()
+}
+
+func (b *sessionBox) get() *Session {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.s
 }
 
 // remember adds an address to those offered when completing `connect`.
