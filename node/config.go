@@ -189,8 +189,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.IdleTimeout <= c.KeepAlive {
 		return c, fmt.Errorf("config: IdleTimeout (%v) must be more than KeepAlive (%v)", c.IdleTimeout, c.KeepAlive)
 	}
-	if c.MaxLineBytes < 512 {
-		return c, fmt.Errorf("config: MaxLineBytes is %d, the least is 512", c.MaxLineBytes)
+	if c.MaxLineBytes < minMaxLine || c.MaxLineBytes > 1<<30 {
+		return c, fmt.Errorf("config: MaxLineBytes is %d, it must be from %d to %d", c.MaxLineBytes, minMaxLine, 1<<30)
 	}
 	if c.MaxHops > maxWireHops {
 		return c, fmt.Errorf("config: MaxHops is %d, the most is %d", c.MaxHops, maxWireHops)

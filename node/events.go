@@ -114,6 +114,7 @@ type Stats struct {
 	ProtocolErrors uint64 // bad frames received
 	SlowPeers      uint64 // peers disconnected because their queue stayed full
 	RefusedConns   uint64 // connections refused at once: too many in their handshake
+	TooLongForPeer uint64 // message copies not sent to a peer whose line limit is shorter
 }
 
 // emit delivers an event to the consumer of Events. It blocks while the

@@ -55,6 +55,11 @@ func (n *Node) forward(line string, except *peer) int {
 		if p == except {
 			continue
 		}
+		if len(line)-1 > p.maxLine {
+			// It would have to refuse it and hang up: skip it, and count.
+			p.c.tooLong.Add(1)
+			continue
+		}
 		// Count first, so the counters are right by the time the copy can
 		// arrive anywhere; undo if the peer is going away.
 		p.c.msgsOut.Add(1)

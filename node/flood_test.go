@@ -263,3 +263,34 @@ func TestFanOutOrderIsTheSameForEveryPeer(t *testing.T) {
 		}
 	}
 }
+
+// A node never sends a peer a line longer than the peer said it accepts:
+// it would have to refuse it and hang up. The message is skipped for that
+// peer and counted; the link stays.
+func TestLongMessageSkipsPeerWithShorterLimit(t *testing.T) {
+	tr := NewMemNetwork(0)
+	c := newCluster(t, tr, 3, func(cfg *Config) {
+		if cfg.Name == "n2" {
+			cfg.MaxLineBytes = 1024
+		}
+	})
+	c.link(chain(3))
+	long := strings.Repeat("x", 2000)
+	if _, err := c.nodes[0].Send(long); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.nodes[0].Send("short"); err != nil {
+		t.Fatal(err)
+	}
+	c.recs[1].waitMessages(t, 2)
+	c.recs[2].waitMessages(t, 1)
+	if m := c.recs[2].messages(); m[0].Text != "short" {
+		t.Fatalf("n2 got %q, want only the short message", m[0].Text)
+	}
+	if s := c.nodes[1].Stats(); s.TooLongForPeer != 1 || s.ProtocolErrors != 0 {
+		t.Fatalf("n1 stats %+v: want 1 copy skipped as too long and no protocol error", s)
+	}
+	if n := len(c.nodes[2].Peers()); n != 1 {
+		t.Fatalf("n2 has %d peers, want its link to n1 kept", n)
+	}
+}

@@ -65,7 +65,7 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		close(fired)
 	})
 	defer unwatch()
-	hello := encodeHello(ProtocolVersion, n.id, n.name, n.addr)
+	hello := encodeHello(ProtocolVersion, n.id, n.name, n.addr, n.cfg.MaxLineBytes)
 	if _, err := conn.Write([]byte(hello)); err != nil {
 		return nil, err
 	}
@@ -240,8 +240,11 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 		return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
 	}
 	p := newPeer(n, conn, dec, info)
+	if hello.maxLine > 0 {
+		p.maxLine = hello.maxLine
+	}
 	if inbound {
-		p.q.add(encodeHello(ProtocolVersion, n.id, n.name, n.addr), 1)
+		p.q.add(encodeHello(ProtocolVersion, n.id, n.name, n.addr, n.cfg.MaxLineBytes), 1)
 	}
 	// The switch of peer lists is one step for the fan-out: a frame goes
 	// either to the old connection's queue (which hangUp flushes) or to

@@ -16,13 +16,14 @@ import (
 // connection, unregisters the peer and reports it down. The writer drains
 // the send queue through a buffered writer.
 type peer struct {
-	n     *Node
-	conn  net.Conn
-	info  Peer
-	since time.Time
-	dec   *decoder
-	q     *sendQueue
-	c     peerCounters
+	n       *Node
+	conn    net.Conn
+	info    Peer
+	since   time.Time
+	dec     *decoder
+	q       *sendQueue
+	c       peerCounters
+	maxLine int // the longest line it accepts (from its HELLO; else ours)
 
 	stop       chan struct{} // closed to ask the writer to flush, say BYE and finish
 	gone       chan struct{} // closed on abort: the writer stops at once, pushes give up
@@ -47,6 +48,7 @@ type peerCounters struct {
 	framesIn, framesOut, bytesIn, bytesOut atomic.Uint64
 	delivered, duplicates                  atomic.Uint64
 	msgsOut                                atomic.Uint64 // MSG copies queued to this peer
+	tooLong                                atomic.Uint64 // MSG copies not sent: longer than its line limit
 	relayed                                atomic.Uint64 // copies of messages first received from this peer, queued to others
 }
 
@@ -69,6 +71,7 @@ func (c *peerCounters) addTo(s *Stats) {
 	s.Duplicates += c.duplicates.Load()
 	s.Forwarded += c.relayed.Load()
 	s.MsgsOut += c.msgsOut.Load()
+	s.TooLongForPeer += c.tooLong.Load()
 }
 
 func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {
@@ -78,6 +81,7 @@ func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {
 		info:       info,
 		since:      time.Now(),
 		dec:        dec,
+		maxLine:    n.cfg.MaxLineBytes,
 		q:          newSendQueue(n.cfg.QueueFrames, n.cfg.QueueBytes, n.cfg.SlowPeerTimeout),
 		stop:       make(chan struct{}),
 		gone:       make(chan struct{}),

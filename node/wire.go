@@ -37,6 +37,7 @@ const (
 	maxWireHops  = 65535 // a hop count above this is malformed
 	maxReasonLen = 1024  // ERR and BYE reasons we send are cut to this
 	maxPeerAddrs = 32    // addresses in one PEERS frame
+	minMaxLine   = 512   // the least line limit a node may have
 )
 
 // kind is the type of a decoded frame.
@@ -60,6 +61,7 @@ type frame struct {
 	word []byte // the type word as received (for unknown frames)
 
 	// HELLO
+	maxLine int // the sender's line limit, 0 if it did not say
 	version int
 	nodeID  []byte
 	name    []byte
@@ -271,6 +273,16 @@ func parseHello(rest []byte, f *frame) error {
 		}
 	}
 	f.version, f.nodeID, f.name, f.listen = v, fields[1], fields[2], fields[3]
+	f.maxLine = 0
+	for _, opt := range fields[4:] { // later fields are options; unknown ones are ignored
+		if val, ok := bytes.CutPrefix(opt, []byte("max-line=")); ok {
+			n, err := strconv.Atoi(string(val))
+			if err != nil || n < minMaxLine || n > 1<<30 {
+				return protoErr("HELLO max-line %q is not a number from %d to %d", truncate(val, 16), minMaxLine, 1<<30)
+			}
+			f.maxLine = n
+		}
+	}
 	return nil
 }
 
@@ -432,11 +444,11 @@ func encodeMsg(id string, hops int, origin, text []byte) string {
 	return sb.String()
 }
 
-func encodeHello(version int, nodeID, name, listen string) string {
+func encodeHello(version int, nodeID, name, listen string, maxLine int) string {
 	if listen == "" {
 		listen = "-"
 	}
-	return fmt.Sprintf("%s %d %s %s %s\n", frameHello, version, nodeID, name, listen)
+	return fmt.Sprintf("%s %d %s %s %s max-line=%d\n", frameHello, version, nodeID, name, listen, maxLine)
 }
 
 const (

@@ -20,6 +20,7 @@ func TestParseFrameValid(t *testing.T) {
 		{"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555", frame{kind: kindHello, version: 1, nodeID: b("3f2a9c0d1e2b4a5c"), name: b("alice"), listen: b("127.0.0.1:55555")}},
 		{"HELLO 2 id bob [::1]:1 extra fields ignored", frame{kind: kindHello, version: 2, nodeID: b("id"), name: b("bob"), listen: b("[::1]:1")}},
 		{"HELLO 1 id bob -", frame{kind: kindHello, version: 1, nodeID: b("id"), name: b("bob"), listen: b("-")}},
+		{"HELLO 1 id bob - max-line=1024 future=x", frame{kind: kindHello, version: 1, nodeID: b("id"), name: b("bob"), listen: b("-"), maxLine: 1024}},
 		{"ERR something went wrong", frame{kind: kindErr, reason: b("something went wrong")}},
 		{"ERR", frame{kind: kindErr}},
 		{"BYE node shutting down", frame{kind: kindBye, reason: b("node shutting down")}},
@@ -77,6 +78,8 @@ func TestParseFrameMalformed(t *testing.T) {
 		{"HELLO 1 id na!me addr", "name"},
 		{"HELLO 1 id name " + strings.Repeat("a", 256), "listen address"},
 		{"HELLO 1 id name not-an-address", "not HOST:PORT"},
+		{"HELLO 1 id name - max-line=12", "max-line"},
+		{"HELLO 1 id name - max-line=x", "max-line"},
 		{"HELLO 1 id name \x1b[2J:1", "not printable ASCII"},
 		{"ERR bad\x01", "control character"},
 		{"BYE bad\x1b", "control character"},
@@ -225,7 +228,7 @@ func b(s string) []byte { return []byte(s) }
 
 func sameFrame(a, b frame) bool {
 	eq := func(x, y []byte) bool { return string(x) == string(y) }
-	return a.kind == b.kind && a.version == b.version && a.hops == b.hops &&
+	return a.kind == b.kind && a.version == b.version && a.hops == b.hops && a.maxLine == b.maxLine &&
 		eq(a.nodeID, b.nodeID) && eq(a.name, b.name) && eq(a.listen, b.listen) &&
 		eq(a.id, b.id) && eq(a.origin, b.origin) && eq(a.text, b.text) && eq(a.reason, b.reason)
 }

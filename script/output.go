@@ -344,6 +344,7 @@ func statFields(s node.Stats) []struct {
 		{"bytes_in", s.BytesIn}, {"bytes_out", s.BytesOut},
 		{"transmissions", s.MsgsOut},
 		{"protocol_errors", s.ProtocolErrors}, {"slow_peers", s.SlowPeers}, {"refused_conns", s.RefusedConns},
+		{"too_long_for_peer", s.TooLongForPeer},
 	}
 }
 
