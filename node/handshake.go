@@ -259,7 +259,9 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
 	for _, line := range n.recent.appendTo(nil) {
-		p.q.add(line, 1) // at most Replay <= QueueFrames lines, into a new queue
+		if len(line)-1 <= p.maxLine {
+			p.q.add(line, 1) // at most Replay <= QueueFrames lines, into a new queue
+		}
 	}
 	n.wg.Add(2) // reader and writer, started by start
 	return p, nil
