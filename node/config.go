@@ -35,11 +35,13 @@ type Config struct {
 	// MaxLineBytes is the longest frame accepted or sent, without its
 	// newline. A longer line from a peer is a protocol error.
 	MaxLineBytes int
-	// QueueFrames and QueueBytes bound each peer's send queue.
+	// QueueFrames and QueueBytes bound each peer's send queue softly: past
+	// them whoever queues waits for room (see sendQueue); 16 times them is
+	// the hard limit, past which the peer is disconnected as slow.
 	QueueFrames int
 	QueueBytes  int
-	// SlowPeerTimeout is how long the flood path waits for space in a
-	// peer's full send queue before disconnecting it as a slow peer.
+	// SlowPeerTimeout: a peer whose queue is past its bound and whose
+	// writer has taken nothing for this long is disconnected as slow.
 	SlowPeerTimeout time.Duration
 	// WriteTimeout is the deadline for one batch of writes to a socket.
 	WriteTimeout time.Duration

@@ -12,11 +12,17 @@
 //	MSG 3f2a9c0d1e2b4a5c-1 1 alice hello, world
 //	ERR reason
 //	BYE reason
+//	PING
+//	GETPEERS
+//	PEERS 127.0.0.1:55556 127.0.0.1:55557
 //
 // Each peer has one reader goroutine (one decoder) and one writer goroutine
-// draining a bounded send queue through a buffered writer. The flood path
-// waits at most Config.SlowPeerTimeout for room in a full queue, then
-// disconnects that peer as slow; it never blocks on a socket.
+// draining a bounded send queue through a buffered writer. A frame is
+// queued to every peer in one step that never waits; whoever queued it
+// then waits for room in queues past their bound, while their writers make
+// progress. A peer whose full queue does not move for
+// Config.SlowPeerTimeout is disconnected as slow. The flood path never
+// blocks on a socket.
 //
 // The node prints nothing. It reports what happens on the Events channel,
 // which must be drained: when it is full the node reads its sockets more

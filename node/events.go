@@ -112,7 +112,7 @@ type Stats struct {
 	BytesIn        uint64
 	BytesOut       uint64
 	ProtocolErrors uint64 // bad frames received
-	SlowPeers      uint64 // peers disconnected because their queue stayed full
+	SlowPeers      uint64 // peers disconnected as slow: their full queue did not move, or hit its hard limit
 	RefusedConns   uint64 // connections refused at once: too many in their handshake
 	TooLongForPeer uint64 // message copies not sent to a peer whose line limit is shorter
 }

@@ -294,3 +294,40 @@ func TestLongMessageSkipsPeerWithShorterLimit(t *testing.T) {
 		t.Fatalf("n2 has %d peers, want its link to n1 kept", n)
 	}
 }
+
+// Two nodes sending far more than their queues hold, at the same time,
+// toward each other: backpressure must not deadlock them into cutting a
+// healthy link (each waits for the other to read while the other waits).
+func TestTwoSendersSaturateEachOther(t *testing.T) {
+	const each = 5000
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			c := newCluster(t, tr.make(), 2, func(cfg *Config) {
+				cfg.QueueFrames = 64
+				cfg.QueueBytes = 16 << 10
+			})
+			c.link([][2]int{{0, 1}})
+			var wg sync.WaitGroup
+			for i := range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := 0; k < each; k++ {
+						if _, err := c.nodes[i].Send(fmt.Sprintf("n%d %d %s", i, k, strings.Repeat("s", 200))); err != nil {
+							t.Errorf("send: %v", err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			c.recs[0].waitMessages(t, each)
+			c.recs[1].waitMessages(t, each)
+			for i, nd := range c.nodes {
+				if s := nd.Stats(); s.SlowPeers != 0 {
+					t.Errorf("n%d cut %d slow peers", i, s.SlowPeers)
+				}
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -325,7 +326,7 @@ func (n *Node) answerPeers(to *peer) {
 		if len(addrs) >= maxPeerAddrs {
 			break
 		}
-		if !k.lastOK.IsZero() && !k.self && addr != to.info.Addr && !contains(addrs, addr) {
+		if !k.lastOK.IsZero() && !k.self && addr != to.info.Addr && !slices.Contains(addrs, addr) {
 			addrs = append(addrs, addr)
 		}
 	}
@@ -416,13 +417,4 @@ func (n *Node) isOwnAddr(addr string) bool {
 		return false
 	}
 	return ownHost == "" || (own != nil && (own.IsUnspecified() || own.IsLoopback()))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -167,7 +167,8 @@ func (n *Node) isClosing() bool {
 }
 
 // Send floods a new message to every peer. It waits while a peer's queue
-// is full, up to SlowPeerTimeout, then disconnects that peer as slow.
+// is past its bound and moving (backpressure); a peer whose queue does not
+// move is disconnected as slow.
 func (n *Node) Send(text string) (Sent, error) {
 	if n.isClosing() {
 		return Sent{}, ErrClosed
