@@ -18,7 +18,14 @@ import (
 // in a bounded table, and keeps TargetPeers connections: below target it
 // dials known addresses at random; when a peer drops it redials or
 // replaces it, with exponential backoff and jitter per address; addresses
-// that keep failing are forgotten after ForgetAfter. See docs/joining.md.
+// that keep failing are forgotten after ForgetAfter. Every shuffleEvery
+// join intervals a node at or above target also dials one known address
+// it is not connected to, and drops another peer if that puts it above
+// target, so two groups that each reached their target find each other.
+// See docs/joining.md.
+
+// shuffleEvery is how many join intervals pass between two shuffle dials.
+const shuffleEvery = 10
 
 // KnownAddr is one address in the table of known addresses.
 type KnownAddr struct {
@@ -40,6 +47,8 @@ type joiner struct {
 	known   map[string]*knownAddr
 	dialing int // dials in flight
 	asked   time.Time
+	// shuffled is when the last shuffle dial started (or auto-join did).
+	shuffled time.Time
 }
 
 type knownAddr struct {
@@ -104,6 +113,9 @@ func (n *Node) startJoining() {
 	j.mu.Lock()
 	start := !j.on
 	j.on = true
+	if start {
+		j.shuffled = time.Now()
+	}
 	j.mu.Unlock()
 	if start {
 		n.goTracked(n.joinLoop)
@@ -135,7 +147,8 @@ func (n *Node) joinLoop() {
 }
 
 // upkeep dials known addresses while below target, asks for more when it
-// knows none, and forgets addresses that keep failing.
+// knows none, forgets addresses that keep failing, and now and then, at or
+// above target, dials one known address it is not connected to (shuffle).
 func (n *Node) upkeep() {
 	now := time.Now()
 	peers := *n.peerList.Load()
@@ -156,8 +169,22 @@ func (n *Node) upkeep() {
 			candidates = append(candidates, k)
 		}
 	}
-	deficit := min(n.cfg.TargetPeers, n.cfg.MaxPeers) - len(peers) - j.dialing
+	target := min(n.cfg.TargetPeers, n.cfg.MaxPeers)
+	deficit := target - len(peers) - j.dialing
 	var dial []string
+	shuffle, shed := "", false
+	if deficit <= 0 && now.Sub(j.shuffled) >= shuffleEvery*n.cfg.JoinInterval {
+		j.shuffled = now
+		switch {
+		case len(peers) > target:
+			shed = true
+		case j.dialing == 0 && len(candidates) > 0:
+			k := candidates[rand.IntN(len(candidates))]
+			k.dialing = true
+			j.dialing++
+			shuffle = k.addr
+		}
+	}
 	if deficit > 0 {
 		rand.Shuffle(len(candidates), func(a, b int) { candidates[a], candidates[b] = candidates[b], candidates[a] })
 		for _, k := range candidates[:min(deficit, len(candidates))] {
@@ -178,6 +205,42 @@ func (n *Node) upkeep() {
 	for _, addr := range dial {
 		n.goTracked(func() { n.dialKnown(n.ctx, addr, true) })
 	}
+	if shed {
+		// Keep the newest link: it may be a bridge a shuffle just made.
+		var newest *peer
+		for _, p := range peers {
+			if newest == nil || p.since.After(newest.since) {
+				newest = p
+			}
+		}
+		n.trim(newest.info.ID, target)
+	}
+	if shuffle != "" {
+		n.goTracked(func() {
+			if p, err := n.dialKnown(n.ctx, shuffle, true); err == nil {
+				n.trim(p.ID, target)
+			}
+		})
+	}
+}
+
+// trim hangs up on one random peer other than keep when the node has more
+// than target peers: after a shuffle dial (keep is the new peer), so that
+// it does not raise the degree, and once a shuffle period when the node is
+// above target (keep is the newest peer), so that the degree comes back
+// to the target instead of drifting up to MaxPeers.
+func (n *Node) trim(keep string, target int) {
+	peers := *n.peerList.Load()
+	var others []*peer
+	for _, p := range peers {
+		if p.info.ID != keep {
+			others = append(others, p)
+		}
+	}
+	if len(peers) <= target || len(others) == 0 {
+		return
+	}
+	others[rand.IntN(len(others))].hangUp(fmt.Sprintf("shuffle: dropped to keep %d peers", target))
 }
 
 // dialKnown connects to a known address and records how it went. claimed

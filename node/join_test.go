@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"reflect"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -38,12 +40,50 @@ func waitDegree(t *testing.T, c *cluster, idx []int, want int) {
 	}
 }
 
-// checkConnected fails unless the given nodes form one connected graph.
-func checkConnected(t *testing.T, c *cluster, idx []int) {
+// waitConnected waits until the given nodes form one connected graph in
+// which each has at least want peers among them. Peers that died but are
+// not yet noticed do not count. It wakes on any of the nodes' events (a
+// peer list changes just before its event) and fails after timeout.
+func waitConnected(t *testing.T, c *cluster, idx []int, want int, timeout time.Duration) {
 	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		cases := []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(deadline.C)}}
+		for _, i := range idx {
+			r := c.recs[i]
+			r.mu.Lock()
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(r.changed)})
+			r.mu.Unlock()
+		}
+		why := connectedWithDegree(c, idx, want)
+		if why == "" {
+			return
+		}
+		if chosen, _, _ := reflect.Select(cases); chosen == 0 {
+			t.Fatalf("after %v: %s", timeout, why)
+		}
+	}
+}
+
+// connectedWithDegree returns "" if the given nodes form one connected
+// graph in which each has at least want peers among them, or else what
+// is wrong.
+func connectedWithDegree(c *cluster, idx []int, want int) string {
 	byID := map[string]*Node{}
 	for _, i := range idx {
 		byID[c.nodes[i].ID()] = c.nodes[i]
+	}
+	for _, i := range idx {
+		var live int
+		for _, p := range c.nodes[i].Peers() {
+			if byID[p.ID] != nil {
+				live++
+			}
+		}
+		if live < want {
+			return fmt.Sprintf("%s has %d live peers, want at least %d", c.nodes[i].Name(), live, want)
+		}
 	}
 	start := c.nodes[idx[0]]
 	seen := map[string]bool{start.ID(): true}
@@ -59,8 +99,9 @@ func checkConnected(t *testing.T, c *cluster, idx []int) {
 		}
 	}
 	if len(seen) != len(idx) {
-		t.Fatalf("the graph is not connected: %d of %d nodes reachable from %s", len(seen), len(idx), start.Name())
+		return fmt.Sprintf("the graph is not connected: %d of %d nodes reachable from %s", len(seen), len(idx), start.Name())
 	}
+	return ""
 }
 
 // sendAndCheck sends one message from nodes[from] and checks that every
@@ -113,16 +154,20 @@ func testAutoJoinTenNodes(t *testing.T, tr Transport) {
 	}
 	all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	waitDegree(t, c, all[1:], min(target, nodes-1))
-	checkConnected(t, c, all)
+	waitConnected(t, c, all, 1, waitTimeout)
 	sendAndCheck(t, c, 5, all, "hello, everyone")
 
 	// Three nodes die abruptly, the bootstrap node among them.
 	for _, i := range []int{0, 3, 7} {
 		c.nodes[i].crash()
 	}
+	// Wait for the repair itself: right after the crash a survivor may
+	// still list dead peers it has not noticed yet, so counting its peers
+	// is not enough. With at least 4 live peers each, 7 nodes are
+	// connected (a part of the graph would need 5 nodes, two need 10);
+	// check connectivity anyway.
 	survivors := []int{1, 2, 4, 5, 6, 8, 9}
-	waitDegree(t, c, survivors, min(target, len(survivors)-1))
-	checkConnected(t, c, survivors)
+	waitConnected(t, c, survivors, min(target, len(survivors)-1), waitTimeout)
 	sendAndCheck(t, c, 2, survivors, "still here")
 
 	// The table shows what was learned, dead addresses as failed or new.
@@ -133,6 +178,139 @@ func testAutoJoinTenNodes(t *testing.T, tr Transport) {
 		}
 	}
 	t.Logf("n1 knows %d addresses, %d failed", len(c.nodes[1].Known()), failed)
+}
+
+// Two groups of 5 that each reached the target degree (each a complete
+// graph: 4 peers per node) and know each other's addresses become one
+// connected graph: the shuffle dials a known address now and then even at
+// target, and the degree stays at the target. Time is the subject (the
+// shuffle period), so this runs on the fake clock of a synctest bubble.
+func TestSplitGroupsFindEachOther(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const target, interval = 4, 100 * time.Millisecond
+		c := newCluster(t, NewMemNetwork(0), 10, func(cfg *Config) {
+			cfg.TargetPeers = target
+			cfg.JoinInterval = interval
+			cfg.DialBackoff = interval
+			cfg.DialBackoffMax = 10 * interval
+		})
+		var groupB [][2]int
+		for _, e := range complete(5) {
+			groupB = append(groupB, [2]int{e[0] + 5, e[1] + 5})
+		}
+		c.link(append(complete(5), groupB...))
+		for i, nd := range c.nodes {
+			for j := range c.nodes {
+				if (i < 5) != (j < 5) {
+					nd.learn(c.nodes[j].Addr(), "", "", "test")
+				}
+			}
+			nd.startJoining()
+		}
+		all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+		// Two groups, each at its target: without the shuffle nothing
+		// ever dials across.
+		if why := connectedWithDegree(c, all, target); why == "" {
+			t.Fatal("the two groups are connected before any shuffle")
+		}
+		// Links keep changing (shuffles, drops), so look at settled states
+		// only: after synctest.Wait, every hang-up under way has finished.
+		start := time.Now()
+		for {
+			synctest.Wait()
+			why := connectedWithDegree(c, all, target)
+			if why == "" {
+				break
+			}
+			if time.Since(start) > 20*shuffleEvery*interval {
+				t.Fatalf("after %v: %s", time.Since(start), why)
+			}
+			time.Sleep(interval)
+		}
+		// The degree stays bounded: a shuffle that adds a link drops one.
+		var sum int
+		for _, nd := range c.nodes {
+			sum += len(nd.Peers())
+		}
+		if mean := float64(sum) / 10; mean > target+1 {
+			t.Errorf("mean degree %.1f after the groups merged, want at most %d", mean, target+1)
+		}
+		sendAndCheck(t, c, 0, all, "across the groups")
+	})
+}
+
+// A shuffle dial at target replaces a peer: the node connects to a known
+// address it was not connected to and drops another peer, so its degree
+// stays at the target.
+func TestShuffleKeepsTheDegree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const target, interval = 2, 100 * time.Millisecond
+		c := newCluster(t, NewMemNetwork(0), 4, func(cfg *Config) {
+			cfg.TargetPeers = target
+			cfg.JoinInterval = interval
+		})
+		c.link([][2]int{{0, 1}, {0, 2}})
+		n0, n3 := c.nodes[0], c.nodes[3]
+		n0.learn(n3.Addr(), "", "", "test")
+		n0.startJoining()
+		has3 := func() bool {
+			for _, p := range n0.Peers() {
+				if p.ID == n3.ID() {
+					return true
+				}
+			}
+			return false
+		}
+		c.recs[0].waitFor(t, "a shuffle dial to n3", has3)
+		synctest.Wait() // the drop that follows, if any, has finished
+		if got := len(n0.Peers()); got != target || !has3() {
+			t.Fatalf("after the shuffle n0 has %d peers (n3 among them: %v), want %d with n3", got, has3(), target)
+		}
+	})
+}
+
+// A joined node above its target (peers dialed it) drops one peer per
+// shuffle period until it is at its target, so the degree stays near the
+// target rather than drifting up to MaxPeers.
+func TestDegreeShedsToTarget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const target, interval = 2, 100 * time.Millisecond
+		c := newCluster(t, NewMemNetwork(0), 6, func(cfg *Config) {
+			cfg.TargetPeers = target
+			cfg.JoinInterval = interval
+		})
+		for i := 1; i <= 5; i++ {
+			time.Sleep(time.Millisecond) // so n5's link is the newest
+			c.link([][2]int{{i, 0}})
+		}
+		start := time.Now()
+		c.nodes[0].startJoining()
+		hub := c.nodes[0]
+		c.recs[0].waitFor(t, "the hub at its target", func() bool { return len(hub.Peers()) == target })
+		// 3 peers to drop, one per period (with the loop's 20% jitter).
+		if took, most := time.Since(start), 4*shuffleEvery*interval; took > most {
+			t.Errorf("the hub took %v to drop to its target, want at most %v", took, most)
+		}
+		c.recs[0].mu.Lock()
+		downs := append([]Event(nil), c.recs[0].downs...)
+		c.recs[0].mu.Unlock()
+		for _, ev := range downs {
+			if ev.Reason != "shuffle: dropped to keep 2 peers" {
+				t.Errorf("peer %s down: %q", ev.Peer.Name, ev.Reason)
+			}
+		}
+		// The newest link is kept (it may be a bridge a shuffle just made).
+		if ps := hub.Peers(); ps[len(ps)-1].Name != "n5" {
+			t.Errorf("the hub kept %s, want n5 (its newest link) among them", ps[len(ps)-1].Name)
+		}
+		// It stays there: the dropped nodes do not join, nothing else
+		// changes.
+		time.Sleep(3 * shuffleEvery * interval)
+		synctest.Wait()
+		if got := len(hub.Peers()); got != target {
+			t.Errorf("the hub has %d peers, want %d", got, target)
+		}
+	})
 }
 
 // Two nodes that dial each other at the same moment end with one
