@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,9 +30,31 @@ type Config struct {
 	Seed      uint64 // makes the graph and the choice of senders repeatable
 	TextBytes int    // length of each message text
 	Timeout   time.Duration
+
+	// Progress, if set, is called with the run's progress at each change
+	// of phase and every ProgressEvery (100 ms if zero) meanwhile, never
+	// twice at once. It must return quickly.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+
+	// afterSetup, if set (by tests), runs once the network is built,
+	// before the first message is sent.
+	afterSetup func(nodes []*node.Node)
 }
 
-// DefaultConfig is a small ring, enough to see the numbers move.
+// Progress is how far a run has got.
+type Progress struct {
+	Phase      string // "starting nodes", "linking", "flooding", "closing", "done"
+	Nodes      int    // nodes started so far
+	Links      int    // links connected so far
+	LinksWant  int
+	Deliveries int64 // so far
+	Expected   int64 // in all: messages times (N-1)
+	LinksCut   int   // links that went down, so far
+	Elapsed    time.Duration
+}
+
+// DefaultConfig is a small random graph, enough to see the numbers move.
 func DefaultConfig() Config {
 	return Config{Nodes: 10, Degree: 4, Topology: "random", Messages: 10, Senders: 1, Seed: 1, TextBytes: 32, Timeout: 5 * time.Minute}
 }
@@ -67,6 +91,15 @@ type Result struct {
 	SpreadP99Ms float64       `json:"spread_p99_ms"`
 	SpreadMaxMs float64       `json:"spread_max_ms"`
 
+	// What did not go to plan. Deliveries fall short of Expected only when
+	// the run timed out or was interrupted; Run then returns an error too.
+	Expected          uint64         `json:"deliveries_expected"`
+	Missing           uint64         `json:"deliveries_missing"`
+	LinksCut          int            `json:"links_cut"`          // links that went down before the run ended
+	PeersDisconnected int            `json:"peers_disconnected"` // peer-down events before the end (two per cut link)
+	DisconnectReasons map[string]int `json:"disconnect_reasons"` // those events by reason (the text before its first colon)
+	SlowPeers         uint64         `json:"slow_peers"`         // peers disconnected as slow (Stats.SlowPeers)
+
 	Seconds      float64 `json:"seconds"`       // wall time of the whole run
 	SetupSeconds float64 `json:"setup_seconds"` // of which building the network
 	PeakRSSBytes uint64  `json:"peak_rss_bytes"`
@@ -78,9 +111,11 @@ type Result struct {
 }
 
 // Run builds the network, floods the messages, waits until every node has
-// every message (or Timeout), and tears it down.
+// every message (or Timeout, or ctx ends), and tears it down. When
+// deliveries are missing it returns the result so far and an error saying
+// how many and what was cut.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if err := check(cfg); err != nil {
+	if err := Check(cfg); err != nil {
 		return nil, err
 	}
 	// Thousands of nodes make garbage fast; collecting more often keeps the
@@ -98,56 +133,96 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	net := node.NewMemNetwork(64 << 10)
 	s := &run{cfg: cfg, firstFrom: make([]int, cfg.Nodes), sendAt: make([]int64, cfg.Messages),
 		lastAt: make([]atomic.Int64, cfg.Messages), got: make([]atomic.Int32, cfg.Messages), start: start,
-		allDone: make(chan struct{})}
+		allDone: make(chan struct{}), cuts: map[[2]int]bool{}, reasons: map[string]int{},
+		expected: int64(cfg.Messages * (cfg.Nodes - 1)), linksWant: len(edges)}
 	for i := range s.firstFrom {
 		s.firstFrom[i] = -2 // not yet
 	}
 	defer s.close()
+	stopReports := s.reportEvery()
+	defer stopReports()
+
+	s.setPhase("starting nodes")
 	if err := s.startNodes(net); err != nil {
 		return nil, err
 	}
-	if cfg.Topology == "joined" {
-		edges, err = s.join(ctx)
-	} else {
-		err = s.link(ctx, edges)
-	}
-	if err != nil {
+	s.setPhase("linking")
+	if err := s.link(ctx, edges); err != nil {
 		return nil, err
 	}
 	setup := time.Since(start)
+	if cfg.afterSetup != nil {
+		cfg.afterSetup(s.nodes)
+	}
 
-	s.send()
+	s.setPhase("flooding")
+	sent := make(chan struct{})
+	go func() { defer close(sent); s.send() }()
+	var why string
 	select {
 	case <-s.allDone:
 	case <-ctx.Done():
-		why := fmt.Sprintf("after %v", cfg.Timeout)
+		why = fmt.Sprintf("after %v", cfg.Timeout)
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			why = "when interrupted"
 		}
-		return nil, fmt.Errorf("only %d of %d deliveries %s", s.deliveries.Load(), cfg.Messages*(cfg.Nodes-1), why)
 	}
 	// Close first: it flushes the copies still in flight, so the
-	// duplicate counts are final.
+	// duplicate counts are final (and a sender still waiting gives up).
+	s.setPhase("closing")
+	s.closing.Store(true)
 	s.close()
+	<-sent
 	res := s.result(edges)
 	res.SetupSeconds = setup.Seconds()
 	res.Seconds = time.Since(start).Seconds()
 	res.PeakRSSBytes = peakRSS()
+	s.setPhase("done")
+	if res.Missing > 0 {
+		return res, fmt.Errorf("only %d of %d deliveries %s; %s", res.Deliveries, res.Expected, why, res.CutSummary())
+	}
 	return res, nil
 }
 
-func check(cfg Config) error {
+// CutSummary says what was cut during the run, for a person.
+func (r *Result) CutSummary() string {
+	if r.LinksCut == 0 && r.PeersDisconnected == 0 {
+		return "no link was cut"
+	}
+	reasons := make([]string, 0, len(r.DisconnectReasons))
+	for why, k := range r.DisconnectReasons {
+		reasons = append(reasons, fmt.Sprintf("%d %s", k, why))
+	}
+	sort.Strings(reasons)
+	return fmt.Sprintf("%d links cut, %d peers disconnected (%s)", r.LinksCut, r.PeersDisconnected,
+		strings.Join(reasons, ", "))
+}
+
+// Check reports a configuration Run would refuse, naming the p2p sim flag
+// to change.
+func Check(cfg Config) error {
+	n, d := cfg.Nodes, cfg.Degree
 	switch {
-	case cfg.Nodes < 2:
-		return fmt.Errorf("-n must be at least 2")
+	case n < 2:
+		return fmt.Errorf("-n must be at least 2, got %d", n)
 	case cfg.Messages < 1:
-		return fmt.Errorf("-messages must be at least 1")
-	case cfg.Senders < 1 || cfg.Senders > cfg.Nodes:
-		return fmt.Errorf("-senders must be from 1 to the number of nodes (%d)", cfg.Nodes)
+		return fmt.Errorf("-messages must be at least 1, got %d", cfg.Messages)
+	case cfg.Senders < 1 || cfg.Senders > n:
+		return fmt.Errorf("-senders must be from 1 to the number of nodes (%d), got %d", n, cfg.Senders)
 	case cfg.TextBytes < 8:
-		return fmt.Errorf("message texts must be at least 8 bytes")
+		return fmt.Errorf("-text-bytes must be at least 8, got %d", cfg.TextBytes)
 	case cfg.Timeout <= 0:
-		return fmt.Errorf("timeout must be positive")
+		return fmt.Errorf("-timeout must be positive, got %v", cfg.Timeout)
+	case !slices.Contains(Topologies, cfg.Topology):
+		return fmt.Errorf("-topology %q is unknown; use one of %s", cfg.Topology, strings.Join(Topologies, ", "))
+	case cfg.Topology == "ring" && n < 3:
+		return fmt.Errorf("-topology ring needs -n 3 or more, got %d", n)
+	case cfg.Topology == "regular" && (d < 2 || d >= n || n*d%2 != 0):
+		return fmt.Errorf("-topology regular needs -d from 2 to -n minus 1 with -n times -d even, got -n %d -d %d", n, d)
+	case cfg.Topology == "random" && (d < 2 || d >= n):
+		return fmt.Errorf("-topology random needs -d from 2 to -n minus 1, got -n %d -d %d", n, d)
+	case cfg.Topology == "joined" && d < 1:
+		return fmt.Errorf("-topology joined needs -d 1 or more, got %d", d)
 	}
 	return nil
 }
@@ -167,53 +242,107 @@ type run struct {
 	allDone    chan struct{}
 	doneOnce   sync.Once
 
-	mu        sync.Mutex // guards firstFrom
+	phase     atomic.Pointer[string]
+	nodesUp   atomic.Int64
+	linksUp   atomic.Int64
+	linksWant int
+	expected  int64
+	closing   atomic.Bool // set before the nodes close: later peer downs are not cuts
+	reportMu  sync.Mutex  // one Progress call at a time
+
+	mu        sync.Mutex // guards the fields below
 	firstFrom []int
+	cuts      map[[2]int]bool // links that went down, as node index pairs
+	downs     int             // peer-down events
+	reasons   map[string]int  // peer-down events by reason
+}
+
+func (s *run) setPhase(phase string) {
+	s.phase.Store(&phase)
+	s.report()
+}
+
+// report calls cfg.Progress with where the run is.
+func (s *run) report() {
+	if s.cfg.Progress == nil {
+		return
+	}
+	p := Progress{Nodes: int(s.nodesUp.Load()), Links: int(s.linksUp.Load()), LinksWant: s.linksWant,
+		Deliveries: s.deliveries.Load(), Expected: s.expected, Elapsed: time.Since(s.start)}
+	if ph := s.phase.Load(); ph != nil {
+		p.Phase = *ph
+	}
+	s.mu.Lock()
+	p.LinksCut = len(s.cuts)
+	s.mu.Unlock()
+	s.reportMu.Lock()
+	defer s.reportMu.Unlock()
+	s.cfg.Progress(p)
+}
+
+// reportEvery reports progress every ProgressEvery until the returned
+// function is called.
+func (s *run) reportEvery() (stop func()) {
+	if s.cfg.Progress == nil {
+		return func() {}
+	}
+	every := s.cfg.ProgressEvery
+	if every <= 0 {
+		every = 100 * time.Millisecond
+	}
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				s.report()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
 }
 
 // nodeConfig keeps per-node memory small, so 10,000 nodes fit in a few
 // hundred MB: small buffers, a short events channel, no keepalive traffic.
 func (s *run) nodeConfig(i int) node.Config {
 	return node.Config{
-		Name:         "n" + strconv.Itoa(i),
-		ListenAddr:   "sim:0",
-		EventBuffer:  16,
-		BufferSize:   1024,
-		QueueFrames:  1024,
-		QueueBytes:   1 << 20,
-		SeenMax:      max(4*s.cfg.Messages, 1024),
-		MaxPeers:     s.maxPeers(),
-		KeepAlive:    time.Hour,
-		IdleTimeout:  2 * time.Hour,
-		TargetPeers:  max(1, min(s.cfg.Degree, s.cfg.Nodes-1)),
-		JoinInterval: 100 * time.Millisecond,
-		DialBackoff:  50 * time.Millisecond,
+		Name:        "n" + strconv.Itoa(i),
+		ListenAddr:  "sim:0",
+		EventBuffer: 16,
+		BufferSize:  1024,
+		QueueFrames: 1024,
+		QueueBytes:  1 << 20,
+		SeenMax:     max(4*s.cfg.Messages, 1024),
+		MaxPeers:    s.maxPeers(),
+		KeepAlive:   time.Hour,
+		IdleTimeout: 2 * time.Hour,
 	}
 }
 
-// maxPeers is what p2p -join would use (twice the target) for "joined",
-// and room for any degree otherwise.
-func (s *run) maxPeers() int {
-	if s.cfg.Topology == "joined" {
-		return max(2, 2*s.cfg.Degree)
-	}
-	return max(64, s.cfg.Nodes)
-}
+// maxPeers leaves room for any degree: every topology, "joined" too, is
+// built by Build and then linked with Connect.
+func (s *run) maxPeers() int { return max(64, s.cfg.Nodes) }
 
 func (s *run) startNodes(net *node.MemNetwork) error {
 	s.index = make(map[string]int, s.cfg.Nodes)
 	for i := 0; i < s.cfg.Nodes; i++ {
 		cfg := s.nodeConfig(i)
 		cfg.Transport = net
-		if s.cfg.Topology == "joined" && i > 0 {
-			cfg.Join = []string{s.nodes[0].Addr()}
-		}
 		nd, err := node.New(cfg)
 		if err != nil {
 			return fmt.Errorf("node %d: %w", i, err)
 		}
 		s.nodes = append(s.nodes, nd)
 		s.index[cfg.Name] = i
+		s.nodesUp.Add(1)
+	}
+	// Consumers start once index is complete: they read it.
+	for i, nd := range s.nodes {
 		s.wg.Add(1)
 		go s.consume(i, nd)
 	}
@@ -224,6 +353,9 @@ func (s *run) startNodes(net *node.MemNetwork) error {
 func (s *run) consume(i int, nd *node.Node) {
 	defer s.wg.Done()
 	for ev := range nd.Events() {
+		if ev.Kind == node.EventPeerDown && !s.closing.Load() {
+			s.peerDown(i, ev)
+		}
 		if ev.Kind != node.EventMessage {
 			continue
 		}
@@ -250,6 +382,20 @@ func (s *run) consume(i int, nd *node.Node) {
 			s.doneOnce.Do(func() { close(s.allDone) })
 		}
 	}
+}
+
+// peerDown records a link cut before the end of the run.
+func (s *run) peerDown(i int, ev node.Event) {
+	j, ok := s.index[ev.Peer.Name]
+	if !ok {
+		return
+	}
+	why, _, _ := strings.Cut(ev.Reason, ":")
+	s.mu.Lock()
+	s.cuts[[2]int{min(i, j), max(i, j)}] = true
+	s.downs++
+	s.reasons[why]++
+	s.mu.Unlock()
 }
 
 // messageIndex reads the index from a text "m<index> ...".
@@ -283,7 +429,9 @@ func (s *run) link(ctx context.Context, edges [][2]int) error {
 					case errs <- fmt.Errorf("link n%d-n%d: %w", e[0], e[1], err):
 					default:
 					}
+					continue
 				}
+				s.linksUp.Add(1)
 			}
 		}()
 	}
@@ -298,46 +446,6 @@ func (s *run) link(ctx context.Context, edges [][2]int) error {
 	default:
 		return nil
 	}
-}
-
-// join waits until every node reached its target degree through auto-join
-// and returns the resulting edges.
-func (s *run) join(ctx context.Context) ([][2]int, error) {
-	want := min(s.cfg.Degree, s.cfg.Nodes-1)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ready := 0
-		for _, nd := range s.nodes[1:] {
-			if len(nd.Peers()) >= want {
-				ready++
-			}
-		}
-		if ready == len(s.nodes)-1 {
-			break
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("joining: %d of %d nodes reached %d peers", ready, len(s.nodes)-1, want)
-		}
-	}
-	seen := map[[2]int]bool{}
-	var edges [][2]int
-	for i, nd := range s.nodes {
-		for _, p := range nd.Peers() {
-			j := s.index[p.Name]
-			e := [2]int{min(i, j), max(i, j)}
-			if !seen[e] {
-				seen[e] = true
-				edges = append(edges, e)
-			}
-		}
-	}
-	sort.Slice(edges, func(a, b int) bool {
-		return edges[a][0] < edges[b][0] || edges[a][0] == edges[b][0] && edges[a][1] < edges[b][1]
-	})
-	return edges, nil
 }
 
 // send floods the messages, each sender sending its share in turn.
@@ -365,14 +473,19 @@ func (s *run) send() {
 func (s *run) result(edges [][2]int) *Result {
 	n, m := s.cfg.Nodes, s.cfg.Messages
 	r := &Result{Topology: s.cfg.Topology, Nodes: n, Edges: len(edges), Messages: m, Senders: s.cfg.Senders,
-		Seed: s.cfg.Seed, EdgeList: edges}
+		Seed: s.cfg.Seed, EdgeList: edges, Expected: uint64(s.expected)}
 	r.Degree = 2 * float64(len(edges)) / float64(n)
 	for _, nd := range s.nodes {
 		st := nd.Stats()
 		r.Deliveries += st.Delivered
 		r.Transmission += st.MsgsOut
 		r.Duplicates += st.Duplicates
+		r.SlowPeers += st.SlowPeers
 	}
+	r.Missing = r.Expected - min(r.Expected, r.Deliveries)
+	s.mu.Lock()
+	r.LinksCut, r.PeersDisconnected, r.DisconnectReasons = len(s.cuts), s.downs, maps.Clone(s.reasons)
+	s.mu.Unlock()
 	fm := float64(m)
 	r.DeliveriesPerMessage = float64(r.Deliveries) / fm
 	r.TransmissionsPerMessage = float64(r.Transmission) / fm
@@ -381,13 +494,18 @@ func (s *run) result(edges [][2]int) *Result {
 	r.RefNoSendBack = float64(n)*(r.Degree-1) + 1
 	r.RefSpanningTree = float64(n - 1)
 
-	spread := make([]time.Duration, m)
-	for i := range spread {
-		spread[i] = time.Duration(s.lastAt[i].Load() - s.sendAt[i])
+	// Spread counts the messages that reached every node.
+	var spread []time.Duration
+	for i := range m {
+		if int(s.got[i].Load()) == n-1 {
+			spread = append(spread, time.Duration(s.lastAt[i].Load()-s.sendAt[i]))
+		}
 	}
 	sort.Slice(spread, func(a, b int) bool { return spread[a] < spread[b] })
-	pick := func(q float64) time.Duration { return spread[min(len(spread)-1, int(q*float64(len(spread))))] }
-	r.SpreadP50, r.SpreadP99, r.SpreadMax = pick(0.50), pick(0.99), spread[len(spread)-1]
+	if len(spread) > 0 {
+		pick := func(q float64) time.Duration { return spread[min(len(spread)-1, int(q*float64(len(spread))))] }
+		r.SpreadP50, r.SpreadP99, r.SpreadMax = pick(0.50), pick(0.99), spread[len(spread)-1]
+	}
 	r.SpreadP50Ms, r.SpreadP99Ms, r.SpreadMaxMs = ms(r.SpreadP50), ms(r.SpreadP99), ms(r.SpreadMax)
 	s.mu.Lock()
 	r.FirstFrom = append([]int(nil), s.firstFrom...)

@@ -6,13 +6,12 @@ import (
 	"sort"
 )
 
-// Topologies that Build knows. "joined" has no edges of its own: every
-// node auto-joins through node 0.
+// Topologies that Build knows.
 var Topologies = []string{"chain", "ring", "complete", "regular", "random", "joined"}
 
 // Build returns the edges of a topology on n nodes. d is the degree for
-// "regular" and the mean degree for "random"; rng makes random graphs
-// repeatable.
+// "regular", the mean degree for "random" and the target for "joined";
+// rng makes random graphs repeatable.
 func Build(topology string, n, d int, rng *rand.Rand) ([][2]int, error) {
 	if n < 2 {
 		return nil, fmt.Errorf("need at least 2 nodes, got %d", n)
@@ -43,7 +42,10 @@ func Build(topology string, n, d int, rng *rand.Rand) ([][2]int, error) {
 	case "random":
 		return randomConnected(n, d, rng)
 	case "joined":
-		return nil, nil
+		if d < 1 {
+			return nil, fmt.Errorf("the target degree must be at least 1, got %d", d)
+		}
+		return joined(n, min(d, n-1), max(2, 2*d), rng), nil
 	}
 	return nil, fmt.Errorf("unknown topology %q (known: %v)", topology, Topologies)
 }
@@ -166,4 +168,71 @@ func connected(n int, edges [][2]int) bool {
 		}
 	}
 	return count == n
+}
+
+// joined is the graph auto-join builds (docs/joining.md) when the nodes
+// join one after another through node 0, with target degree target and
+// at most maxPeers peers each, drawn from rng instead of from the timing
+// of real dials: each node dials addresses it learned, chosen at random,
+// until it has target peers; every node it reaches, full or not, tells it
+// its peers' addresses (PEERS), and a full node refuses. Then the nodes
+// still below target (the first ones, which joined an almost empty
+// network) go on dialing what they learned, in order.
+func joined(n, target, maxPeers int, rng *rand.Rand) [][2]int {
+	adj := make([][]int, n)
+	linked := make(map[[2]int]bool)
+	known := make([][]int, n) // in the order learned
+	knows := make([]map[int]bool, n)
+	learn := func(v, w int) {
+		if v != w && !knows[v][w] {
+			knows[v][w] = true
+			known[v] = append(known[v], w)
+		}
+	}
+	var edges [][2]int
+	fill := func(v int) {
+		tried := map[int]bool{}
+		for len(adj[v]) < target {
+			var cands []int
+			for _, w := range known[v] {
+				if !tried[w] && !linked[[2]int{min(v, w), max(v, w)}] {
+					cands = append(cands, w)
+				}
+			}
+			if len(cands) == 0 {
+				return
+			}
+			w := cands[rng.IntN(len(cands))]
+			tried[w] = true
+			for _, x := range adj[w] {
+				learn(v, x)
+			}
+			if len(adj[w]) >= maxPeers {
+				continue // refused: too many peers
+			}
+			adj[v], adj[w] = append(adj[v], w), append(adj[w], v)
+			linked[[2]int{min(v, w), max(v, w)}] = true
+			edges = append(edges, [2]int{min(v, w), max(v, w)})
+			learn(w, v)
+		}
+	}
+	for v := range n {
+		knows[v] = map[int]bool{}
+	}
+	for v := 1; v < n; v++ {
+		learn(v, 0)
+		fill(v)
+	}
+	for v := 1; v < n; v++ {
+		for _, w := range adj[v] {
+			for _, x := range adj[w] {
+				learn(v, x)
+			}
+		}
+		fill(v)
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		return edges[i][0] < edges[j][0] || edges[i][0] == edges[j][0] && edges[i][1] < edges[j][1]
+	})
+	return edges
 }
