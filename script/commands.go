@@ -21,7 +21,6 @@ type command struct {
 	text    bool   // takes the rest of the line as one text argument
 	min     int    // fewest words after the name (for text: 1 if the text may not be empty)
 	max     int    // most words (-1: any); ignored for text commands
-	quiet   bool   // need not flush after it (send: bursts stay fast)
 	// complete returns candidates for argument number i (from 0) that
 	// start with prefix; nil means no completion.
 	complete func(s *Session, i int, prefix string) []string
@@ -61,7 +60,7 @@ func newCommandTable() *commandTable {
 		{name: "disconnect", args: "PEER", min: 1, max: 1, run: runDisconnect, complete: completePeer,
 			summary: "end the connection to PEER (a name, node id or address)",
 			help:    "Flushes what is queued for PEER, says BYE and closes the connection."},
-		{name: "send", args: "TEXT", text: true, min: 1, quiet: true, run: runSend,
+		{name: "send", args: "TEXT", text: true, min: 1, run: runSend,
 			summary: "send TEXT to every peer; it floods the network",
 			help:    "The rest of the line, spaces included, is the message. In the REPL a line that is not a command is sent the same way."},
 		{name: "peers", run: runPeers, summary: "list the connected peers",

@@ -70,6 +70,7 @@
 // p2p sim runs many nodes in one process and reports what flooding costs
 // (see package node/sim and docs/bandwidth.md).
 //
-// Output is buffered and flushed when the node has no event pending and
-// the input has no line pending, so printing does not limit a burst.
+// Every printed line is written to stdout at once by the output's writer
+// goroutine, which batches whatever was printed during its previous write;
+// no line waits in a buffer while p2p waits for input, a peer or a timer.
 package script

@@ -36,10 +36,7 @@ func (s *Session) execLine(ctx context.Context, pos Pos, text string, depth int)
 // runOne runs a line and applies the failure policy of scripts: report the
 // error at its position, count it, and stop unless -keep-going.
 func (s *Session) runOne(ctx context.Context, pos Pos, text string, depth int) error {
-	cmd, err := s.execLine(ctx, pos, text, depth)
-	if cmd == nil || !cmd.quiet {
-		s.out.flush()
-	}
+	_, err := s.execLine(ctx, pos, text, depth)
 	switch {
 	case err == nil:
 		return nil
@@ -99,7 +96,6 @@ func (s *Session) runReader(ctx context.Context, name string, r io.Reader, depth
 					return err
 				}
 			}
-			s.out.flush()
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -112,6 +112,7 @@ func runWithSignals(ctx context.Context, ints <-chan os.Signal, args []string, s
 		return exitOK
 	}
 	out := newOutput(stdout, stderr, opts.json)
+	defer out.close()
 	s, err := newSession(opts, out, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(stderr, "p2p: %v\n", err)

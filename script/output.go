@@ -1,7 +1,6 @@
 package script
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,70 +13,46 @@ import (
 
 // output is where events and command results are printed, as text or as
 // one JSON object per line. It is the only place that knows how either
-// looks. Writes are buffered; the event pump flushes when the node has
-// nothing more to say, and the runners flush when their input is idle, so
-// a burst of messages costs few system calls.
+// looks. Lines are appended to a buffer that a writer goroutine writes out
+// as soon as it can (writer.go), so printing is cheap and no line waits in
+// a buffer while p2p waits for something else.
 type output struct {
 	json   bool
 	name   string // this node's name and id, set before the first event
 	nodeID string
 
-	// mu guards the fields below: the event pump and the command runner
-	// both print.
+	// mu guards the fields below and writerState: the event pump, the
+	// command runner and the writer goroutine all use them.
 	mu     sync.Mutex
-	w      *bufio.Writer
 	stderr io.Writer
-	buf    []byte // scratch for one line
+	writerState
 }
 
 func newOutput(stdout, stderr io.Writer, json bool) *output {
-	return &output{json: json, w: bufio.NewWriterSize(stdout, 64<<10), stderr: stderr}
-}
-
-// redirect flushes what is buffered and prints to new writers from now on
-// (the REPL prints through readline, so the line being typed is redrawn).
-func (o *output) redirect(stdout, stderr io.Writer) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.w.Flush()
-	o.w.Reset(stdout)
-	o.stderr = stderr
-}
-
-// flush writes out what is buffered.
-func (o *output) flush() {
-	o.mu.Lock()
-	if o.w.Buffered() > 0 {
-		o.w.Flush()
-	}
-	o.mu.Unlock()
-}
-
-// emit writes the line built in o.buf. The caller holds o.mu.
-func (o *output) emitLocked() {
-	o.w.Write(o.buf)
-	o.buf = o.buf[:0]
+	o := &output{json: json, stderr: stderr}
+	o.stdout = stdout
+	o.startWriter()
+	return o
 }
 
 // print writes one JSON object (built by fill) or a text line.
 func (o *output) print(event string, text func(b []byte) []byte, fill func(j *jsonObj)) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	if !o.json && text == nil {
+		return
+	}
+	b := o.lineLocked()
 	if o.json {
-		j := jsonObj{b: o.buf[:0]}
+		j := jsonObj{b: b}
 		j.begin(event)
 		if fill != nil {
 			fill(&j)
 		}
 		j.end()
-		o.buf = j.b
+		b = j.b
 	} else {
-		if text == nil {
-			return
-		}
-		o.buf = text(o.buf[:0])
+		b = text(b)
 	}
-	o.emitLocked()
+	o.lineDone(b)
 }
 
 // event prints one node event.
@@ -141,8 +116,7 @@ func (o *output) event(ev node.Event) {
 
 // message prints a delivered message; it is the hot path.
 func (o *output) message(m node.Message) {
-	o.mu.Lock()
-	b := o.buf[:0]
+	b := o.lineLocked()
 	if o.json {
 		j := jsonObj{b: b}
 		j.begin("message")
@@ -170,9 +144,7 @@ func (o *output) message(m node.Message) {
 		b = append(b, m.Text...)
 		b = append(b, '\n')
 	}
-	o.buf = b
-	o.emitLocked()
-	o.mu.Unlock()
+	o.lineDone(b)
 }
 
 func direction(inbound bool) string {
@@ -193,10 +165,9 @@ func peerFields(j *jsonObj, p node.Peer) {
 // commandError reports a failed command: on stderr in text mode, as an
 // error event in JSON mode.
 func (o *output) commandError(cmd string, pos Pos, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.json {
-		j := jsonObj{b: o.buf[:0]}
+		b := o.lineLocked()
+		j := jsonObj{b: b}
 		j.begin("error")
 		j.str("error", err.Error())
 		if cmd != "" {
@@ -207,25 +178,23 @@ func (o *output) commandError(cmd string, pos Pos, err error) {
 			j.int("line", int64(pos.Line))
 		}
 		j.end()
-		o.buf = j.b
-		o.emitLocked()
+		o.lineDone(j.b)
 		return
 	}
-	o.w.Flush()
 	msg := err.Error()
 	if pos.File != "" {
 		msg = pos.String() + ": " + msg
 	} else {
 		msg = "error: " + msg
 	}
-	io.WriteString(o.stderr, msg+"\n")
+	o.warn(msg)
 }
 
-// warn writes a line to stderr, after what is buffered for stdout.
+// warn writes a line to stderr, after what is printed on stdout so far.
 func (o *output) warn(text string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.w.Flush()
+	o.drainLocked()
 	io.WriteString(o.stderr, text+"\n")
 }
 

@@ -48,8 +48,8 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 	done := make(chan struct{})
 	defer func() {
 		close(done)
-		rl.Close()
 		s.out.redirect(stdout, stderr)
+		rl.Close()
 	}()
 	go func() {
 		select {
@@ -59,7 +59,6 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 		}
 	}()
 	s.out.notice("hint", "type help for the commands; a line that is not a command is sent as a message")
-	s.out.flush()
 	for {
 		text, err := rl.Readline()
 		if ctx.Err() != nil {
@@ -81,7 +80,6 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 		if errors.Is(err, errQuit) {
 			return errQuit
 		}
-		s.out.flush()
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 
 // Session is a running node with its output and the state that `wait`
 // blocks on. One goroutine, the pump, drains the node's events: it prints
-// each one, then updates the tracker, then flushes when no event is
-// waiting. Commands run on the caller's goroutine.
+// each one, then updates the tracker. Commands run on the caller's
+// goroutine.
 type Session struct {
 	n    *node.Node
 	out  *output
@@ -79,13 +79,9 @@ func (s *Session) pump() {
 		select {
 		case ev, ok := <-events:
 			if !ok {
-				s.out.flush()
 				return
 			}
 			s.handle(ev)
-			if len(events) == 0 {
-				s.out.flush()
-			}
 		case req := <-s.syncReq:
 			for len(events) > 0 {
 				ev, ok := <-events
@@ -178,7 +174,7 @@ func (s *Session) knownAddrs() []string {
 }
 
 // Close closes the node (it flushes its queues and says BYE), waits for
-// the pump to print the last events, and flushes the output. It is safe to
+// the pump to print the last events, and for the output to be written. It is safe to
 // call more than once.
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
@@ -201,7 +197,6 @@ func (s *Session) closeWithin(d time.Duration) {
 	select {
 	case <-done:
 	case <-t.C:
-		s.out.flush()
 		s.out.warn(fmt.Sprintf("p2p: leaving after %v before every peer acknowledged the end of its connection", d))
 	}
 }

@@ -36,7 +36,9 @@ func testSession(t *testing.T, name string) (*Session, *syncBuffer) {
 	t.Helper()
 	var out syncBuffer
 	opts := &options{cfg: node.Config{Name: name, ListenAddr: "127.0.0.1:0"}, timeout: 5 * time.Second, maxInputLine: 4096}
-	s, err := newSession(opts, newOutput(&out, &out, false), env(map[string]string{}))
+	o := newOutput(&out, &out, false)
+	t.Cleanup(o.close)
+	s, err := newSession(opts, o, env(map[string]string{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -265,7 +265,6 @@ func runWait(ctx context.Context, s *Session, c *call) error {
 	default:
 		return fmt.Errorf("wait: expected peers, message or messages, got %q", what)
 	}
-	s.out.flush()
 	if err := t.wait(ctx, timeout, check); err != nil {
 		if errors.Is(err, errTimeout) {
 			t.mu.Lock()
