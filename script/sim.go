@@ -9,75 +9,166 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/p2p-chat/p2p/node/sim"
 )
 
 // runSim is `p2p sim`: many nodes of the real node package in one process,
-// over the in-memory transport, and what flooding costs them.
+// over the in-memory transport, and what flooding costs them. It exits 0
+// when every node delivered every message, 1 when deliveries are missing
+// (after printing what was measured) or the run failed, 2 for bad flags.
 func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg := sim.DefaultConfig()
 	fs := flag.NewFlagSet("p2p sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are printed below, the usage on -h to stdout
+	fs.Usage = func() {}
 	fs.IntVar(&cfg.Nodes, "n", cfg.Nodes, "number of nodes")
-	fs.IntVar(&cfg.Degree, "d", cfg.Degree, "degree (regular, joined) or mean degree (random)")
+	fs.IntVar(&cfg.Degree, "d", cfg.Degree, "degree (regular), mean degree (random) or target degree (joined)")
 	fs.StringVar(&cfg.Topology, "topology", cfg.Topology, "one of "+strings.Join(sim.Topologies, ", "))
 	fs.IntVar(&cfg.Messages, "messages", cfg.Messages, "messages to flood, in all")
 	fs.IntVar(&cfg.Senders, "senders", cfg.Senders, "nodes that send (the first ones), sharing the messages")
-	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed builds the same graph")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed builds the same graph, for every topology")
 	fs.IntVar(&cfg.TextBytes, "text-bytes", cfg.TextBytes, "length of each message text")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "give up if the messages have not reached every node by then")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: p2p sim [flags]\n\nRuns -n nodes in one process over the in-memory transport, floods -messages\nmessages and reports deliveries, transmissions and duplicates per message next\nto the references N*D, N(D-1)+1 and N-1. See docs/bandwidth.md.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, simUsage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "p2p sim: %v (p2p sim -h lists the flags)\n", err)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "p2p sim: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "p2p sim: unexpected argument %q (p2p sim -h lists the flags)\n", fs.Arg(0))
 		return exitUsage
 	}
-	res, err := sim.Run(ctx, cfg)
-	if err != nil {
+	if err := sim.Check(cfg); err != nil {
 		fmt.Fprintf(stderr, "p2p sim: %v\n", err)
+		return exitUsage
+	}
+	// Open the -dot file first, so that a path that cannot be written
+	// fails before the run rather than after it.
+	var dotFile *os.File
+	if *dot != "" {
+		f, err := os.Create(*dot)
+		if err != nil {
+			fmt.Fprintf(stderr, "p2p sim: -dot: %v\n", err)
+			return exitFail
+		}
+		dotFile = f
+		defer f.Close()
+	}
+	prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
+	cfg.Progress = prog.update
+	res, runErr := sim.Run(ctx, cfg)
+	prog.end()
+	if res == nil { // the network could not be built
+		if dotFile != nil {
+			dotFile.Close()
+			os.Remove(*dot)
+		}
+		fmt.Fprintf(stderr, "p2p sim: %v\n", runErr)
 		return exitFail
 	}
-	if *dot != "" {
-		if err := writeDOT(*dot, res); err != nil {
-			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
-			return exitFail
+	status := exitOK
+	if dotFile != nil {
+		err := sim.WriteDOT(dotFile, res)
+		if cerr := dotFile.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "p2p sim: -dot: %v\n", err)
+			status = exitFail
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		if err := enc.Encode(res); err != nil {
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
 			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
 			return exitFail
 		}
-		return exitOK
+	} else {
+		printSim(stdout, res)
 	}
-	printSim(stdout, res)
-	return exitOK
+	if runErr != nil {
+		fmt.Fprintf(stderr, "p2p sim: %v\n", runErr)
+		return exitFail
+	}
+	return status
 }
 
-func writeDOT(path string, res *sim.Result) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("dot: %w", err)
+const simUsage = `usage: p2p sim [flags]
+
+Runs -n nodes in one process over the in-memory transport, floods -messages
+messages and reports deliveries, transmissions and duplicates per message next
+to the references N*D, N(D-1)+1 and N-1, and the links cut during the run.
+Progress goes to stderr (on a terminal, or once a run takes over a second).
+Exits 1 when a delivery is missing, 2 for bad flags. See docs/bandwidth.md.
+
+flags:
+`
+
+// isTerminalWriter reports whether w is a terminal.
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// simProgress shows a run's progress on stderr: on a terminal, one line
+// rewritten in place from the start; elsewhere (a pipe, a log file), a
+// line every second once the run has taken more than a second, so that
+// short runs print nothing more.
+type simProgress struct {
+	w   io.Writer
+	tty bool
+
+	mu      sync.Mutex // guards the fields below
+	last    time.Duration
+	showing bool // on a terminal: a progress line is showing
+}
+
+func (p *simProgress) update(pr sim.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.tty:
+		fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(pr))
+		p.showing = true
+	case pr.Elapsed >= time.Second && pr.Elapsed-p.last >= time.Second:
+		p.last = pr.Elapsed.Truncate(time.Second)
+		fmt.Fprintln(p.w, progressLine(pr))
 	}
-	if err := sim.WriteDOT(f, res); err != nil {
-		f.Close()
-		return fmt.Errorf("dot: %w", err)
+}
+
+// end clears the terminal line, so that the result starts on a clean line.
+func (p *simProgress) end() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.showing {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.showing = false
 	}
-	return f.Close()
+}
+
+func progressLine(pr sim.Progress) string {
+	line := fmt.Sprintf("p2p sim: %.1f s, %s: %d nodes up, %d of %d links", pr.Elapsed.Seconds(), pr.Phase,
+		pr.Nodes, pr.Links, pr.LinksWant)
+	if pr.Expected > 0 {
+		line += fmt.Sprintf(", %d of %d deliveries (%.0f%%)", pr.Deliveries, pr.Expected,
+			100*float64(pr.Deliveries)/float64(pr.Expected))
+	}
+	if pr.LinksCut > 0 {
+		line += fmt.Sprintf(", %d links cut", pr.LinksCut)
+	}
+	return line
 }
 
 // printSim prints the result as a table.
@@ -98,6 +189,14 @@ func printSim(w io.Writer, r *sim.Result) {
 	}
 	fmt.Fprintf(w, "time until every node has a message: p50 %v, p99 %v, max %v\n",
 		r.SpreadP50.Round(time.Microsecond), r.SpreadP99.Round(time.Microsecond), r.SpreadMax.Round(time.Microsecond))
+	fmt.Fprintf(w, "links cut during the run: %d", r.LinksCut)
+	if r.PeersDisconnected > 0 {
+		fmt.Fprintf(w, "; peers disconnected: %d (%s); slow peers: %d", r.PeersDisconnected, r.Reasons(), r.SlowPeers)
+	}
+	fmt.Fprintln(w)
+	if r.Missing > 0 {
+		fmt.Fprintf(w, "missing: %d of %d deliveries\n", r.Missing, r.Expected)
+	}
 	fmt.Fprintf(w, "wall time %.2f s (building the network %.2f s), peak memory %.0f MB\n",
 		r.Seconds, r.SetupSeconds, float64(r.PeakRSSBytes)/(1<<20))
 }

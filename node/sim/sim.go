@@ -22,14 +22,14 @@ import (
 
 // Config describes one simulation run.
 type Config struct {
-	Nodes     int    // N
-	Degree    int    // D: the degree (regular, joined) or mean degree (random)
-	Topology  string // one of Topologies
-	Messages  int    // M messages in all
-	Senders   int    // spread over this many nodes (the first ones)
-	Seed      uint64 // makes the graph and the choice of senders repeatable
-	TextBytes int    // length of each message text
-	Timeout   time.Duration
+	Nodes     int           // N
+	Degree    int           // D: the degree (regular, joined) or mean degree (random)
+	Topology  string        // one of Topologies
+	Messages  int           // M messages in all
+	Senders   int           // spread over this many nodes (the first ones)
+	Seed      uint64        // makes the graph and the choice of senders repeatable
+	TextBytes int           // length of each message text
+	Timeout   time.Duration // for the messages to reach every node, once the network is built
 
 	// Progress, if set, is called with the run's progress at each change
 	// of phase and every ProgressEvery (100 ms if zero) meanwhile, never
@@ -127,9 +127,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-
 	net := node.NewMemNetwork(64 << 10)
 	s := &run{cfg: cfg, firstFrom: make([]int, cfg.Nodes), sendAt: make([]int64, cfg.Messages),
 		lastAt: make([]atomic.Int64, cfg.Messages), got: make([]atomic.Int32, cfg.Messages), start: start,
@@ -156,6 +153,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	s.setPhase("flooding")
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
 	sent := make(chan struct{})
 	go func() { defer close(sent); s.send() }()
 	var why string
@@ -189,13 +188,22 @@ func (r *Result) CutSummary() string {
 	if r.LinksCut == 0 && r.PeersDisconnected == 0 {
 		return "no link was cut"
 	}
-	reasons := make([]string, 0, len(r.DisconnectReasons))
-	for why, k := range r.DisconnectReasons {
-		reasons = append(reasons, fmt.Sprintf("%d %s", k, why))
+	return fmt.Sprintf("%d links cut, %d peers disconnected (%s)", r.LinksCut, r.PeersDisconnected, r.Reasons())
+}
+
+// Reasons lists the peer-down events by reason, most frequent first:
+// "37 closed by peer, 37 slow peer".
+func (r *Result) Reasons() string {
+	whys := slices.Collect(maps.Keys(r.DisconnectReasons))
+	sort.Slice(whys, func(a, b int) bool {
+		ka, kb := r.DisconnectReasons[whys[a]], r.DisconnectReasons[whys[b]]
+		return ka > kb || ka == kb && whys[a] < whys[b]
+	})
+	list := make([]string, len(whys))
+	for i, why := range whys {
+		list[i] = fmt.Sprintf("%d %s", r.DisconnectReasons[why], why)
 	}
-	sort.Strings(reasons)
-	return fmt.Sprintf("%d links cut, %d peers disconnected (%s)", r.LinksCut, r.PeersDisconnected,
-		strings.Join(reasons, ", "))
+	return strings.Join(list, ", ")
 }
 
 // Check reports a configuration Run would refuse, naming the p2p sim flag
