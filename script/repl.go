@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,6 +30,8 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 			hist = ""
 		}
 	}
+	pastes := &pasteQueue{}
+	var cut atomic.Bool // pasted text was dropped from the line being edited
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:            s.n.Name() + "> ",
 		HistoryFile:       hist,
@@ -37,7 +40,8 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 		AutoComplete:      completer{s},
 		InterruptPrompt:   "^C",
 		EOFPrompt:         "quit",
-		Stdin:             readline.NewCancelableStdin(stdin),
+		Stdin:             newPasteReader(readline.NewCancelableStdin(stdin), pastes),
+		Listener:          pasteListener(pastes, s.opts.maxInputLine, &cut),
 		Stdout:            stdout,
 		Stderr:            stderr,
 	})
@@ -60,7 +64,9 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 	}()
 	s.out.notice("hint", "type help for the commands; a line that is not a command is sent as a message")
 	for {
+		s.out.flush() // the command's output before the next prompt
 		text, err := rl.Readline()
+		wasCut := cut.Swap(false)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -69,6 +75,11 @@ func (s *Session) runREPL(ctx context.Context, stdin *os.File, stdout, stderr io
 		}
 		if err != nil { // io.EOF: Ctrl-D on an empty line
 			return nil
+		}
+		if wasCut {
+			s.out.commandError("", Pos{}, fmt.Errorf("the line was longer than %d characters: the pasted text past that was dropped and the line was not run (a message holds at most %d bytes)",
+				s.opts.maxInputLine, s.n.Config().MaxTextBytes()))
+			continue
 		}
 		// Ctrl-C while the command runs (the terminal is not in raw mode
 		// then, so it is a SIGINT) stops this command, not p2p.
