@@ -139,7 +139,7 @@ func (t *commandTable) lookup(word string) (*command, error) {
 
 // near returns a command name one edit away from word, if there is one.
 func (t *commandTable) near(word string) string {
-	if len(word) < 3 {
+	if len(word) < 3 || len(word) > 12 { // no command name is longer than 11
 		return ""
 	}
 	for _, c := range t.list {
@@ -150,7 +150,11 @@ func (t *commandTable) near(word string) string {
 	return ""
 }
 
+// editDistance is the number of edits that turn a into b: inserting,
+// deleting or changing a byte, or swapping two adjacent ones ("quti").
 func editDistance(a, b string) int {
+	// Three rows of the optimal string alignment table.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -164,8 +168,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

@@ -110,7 +110,8 @@ func TestTextMatcher(t *testing.T) {
 
 func TestEditDistance(t *testing.T) {
 	tab := newCommandTable()
-	for word, want := range map[string]string{"conect": "connect", "peer": "peers", "stat": "stats", "hello": "", "xy": ""} {
+	for word, want := range map[string]string{"conect": "connect", "peer": "peers", "stat": "stats", "hello": "", "xy": "",
+		"quti": "quit", "sned": "send", "ehco": "echo", "qiut": "quit", "tiuq": ""} {
 		if got := tab.near(word); got != want {
 			t.Errorf("near(%q) = %q, want %q", word, got, want)
 		}

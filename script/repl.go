@@ -107,8 +107,8 @@ func (s *Session) replLine(ctx context.Context, text string) error {
 	var err error
 	if _, isCmd := s.cmds.byName[word]; isCmd || strings.HasPrefix(word, "#") {
 		_, err = s.execLine(ctx, Pos{}, text, 0)
-	} else if near := s.cmds.near(word); near != "" && word == strings.TrimSpace(text) {
-		err = fmt.Errorf("unknown command %q: did you mean %s? (to send it as a message: send %s)", word, near, word)
+	} else if near := s.cmds.near(word); near != "" {
+		err = fmt.Errorf("unknown command %q: did you mean %s? (nothing was sent; to send the line as a message, start it with send)", word, near)
 	} else {
 		err = runSend(ctx, s, &call{line: line{name: "send", rest: strings.TrimSpace(text)}})
 	}

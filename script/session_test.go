@@ -242,3 +242,30 @@ func TestUsageAndVersion(t *testing.T) {
 		t.Fatalf("-timeout 0: exit %d", code)
 	}
 }
+
+// TestREPLTypo: in the REPL a line whose first word is one edit away from
+// a command is refused, whatever follows it; other lines are sent.
+func TestREPLTypo(t *testing.T) {
+	s, out := testSession(t, "a")
+	for _, l := range []string{"conect 127.0.0.1:57102", "quti", "stat now", "  disconect  b "} {
+		err := s.replLine(context.Background(), l)
+		if err == nil || !strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("%q: %v, want a did-you-mean error", l, err)
+		}
+	}
+	if got := s.n.Stats().Sent; got != 0 {
+		t.Fatalf("%d typos were sent as messages", got)
+	}
+	for _, l := range []string{"hello there", "connection is slow", "go"} {
+		if err := s.replLine(context.Background(), l); err != nil {
+			t.Errorf("%q: %v", l, err)
+		}
+	}
+	if got := s.n.Stats().Sent; got != 3 {
+		t.Fatalf("%d chat lines sent, want 3", got)
+	}
+	s.out.flush()
+	if c := strings.Count(out.String(), "error: unknown command"); c != 4 {
+		t.Errorf("%d errors printed, want 4:\n%s", c, out)
+	}
+}
