@@ -295,12 +295,17 @@ func runHelp(ctx context.Context, s *Session, c *call) error {
 	if err != nil {
 		return err
 	}
-	text := "usage: " + cmd.usage() + "\n" + cmd.summary
-	if cmd.help != "" {
-		text += "\n" + cmd.help
-	}
-	s.out.notice("help", text)
+	s.out.notice("help", cmd.helpText())
 	return nil
+}
+
+// helpText is what `help NAME` prints.
+func (c *command) helpText() string {
+	text := "usage: " + c.usage() + "\n" + c.summary
+	if c.help != "" {
+		text += "\n" + c.help
+	}
+	return text
 }
 
 // summary lists every command with its synopsis.

@@ -68,7 +68,11 @@
 // # Subcommands
 //
 // p2p sim runs many nodes in one process and reports what flooding costs
-// (see package node/sim and docs/bandwidth.md).
+// (see package node/sim and docs/bandwidth.md); p2p help [COMMAND] and p2p
+// version print the usage and the version. A bad flag or flag value exits
+// 2 before a node starts, naming the flag; no flag takes 0 for "the
+// default". A script file argument that does not exist and is a command
+// word is refused the same way.
 //
 // Every printed line is written to stdout at once by the output's writer
 // goroutine, which batches whatever was printed during its previous write;

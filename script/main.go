@@ -43,6 +43,7 @@ type options struct {
 	timeout      time.Duration // default for wait
 	maxInputLine int
 	version      bool
+	noHistory    bool
 }
 
 // Main runs p2p with the process's signals: SIGINT and SIGTERM close the
@@ -64,8 +65,48 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // other than a node. Each returns an exit status.
 func subcommands() map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int{
-		"sim": runSim,
+		"sim":     runSim,
+		"help":    runHelpSub,
+		"version": runVersionSub,
 	}
+}
+
+// runHelpSub is `p2p help [COMMAND|sim]`: the usage, a command's help, or
+// p2p sim's flags, on stdout.
+func runHelpSub(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		_, fs := newFlagSet(stdout)
+		usage(fs, stdout)
+		return exitOK
+	case len(args) == 1 && args[0] == "sim":
+		return runSim(ctx, []string{"-h"}, stdin, stdout, stderr)
+	case len(args) == 1:
+		t := newCommandTable()
+		cmd, err := t.lookup(args[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "p2p help: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintln(stdout, cmd.helpText())
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "p2p help: usage: p2p help [COMMAND]")
+	return exitUsage
+}
+
+// runVersionSub is `p2p version`, the same as -version.
+func runVersionSub(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "p2p version: takes no arguments")
+		return exitUsage
+	}
+	printVersion(stdout)
+	return exitOK
+}
+
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "p2p %s (%s %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // Run is Main with a context: when ctx ends (a signal), the node closes
@@ -105,11 +146,16 @@ func runWithSignals(ctx context.Context, ints <-chan os.Signal, args []string, s
 		return exitOK
 	}
 	if err != nil {
+		fmt.Fprintf(stderr, "p2p: %v\n", err)
 		return exitUsage
 	}
 	if opts.version {
-		fmt.Fprintf(stdout, "p2p %s (%s %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		printVersion(stdout)
 		return exitOK
+	}
+	if err := checkFiles(files); err != nil {
+		fmt.Fprintf(stderr, "p2p: %v\n", err)
+		return exitUsage
 	}
 	out := newOutput(stdout, stderr, opts.json)
 	defer out.close()
@@ -178,48 +224,43 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// parseFlags turns the command line into options and the script files to
-// run.
-func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, error) {
-	d := node.DefaultConfig()
-	o := &options{cfg: d}
-	fs := flag.NewFlagSet("p2p", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.cfg.ListenAddr, "listen", "", "listen on `ADDR` (default "+node.DefaultListenAddr+", or the next free port after it); port 0 picks any free port")
-	fs.StringVar(&o.cfg.Name, "name", "", "this node's `NAME`: 1 to 64 of A-Z a-z 0-9 . _ - (default node- and 6 characters of its id)")
-	fs.BoolVar(&o.json, "json", false, "print one JSON object per line for every event and command result")
-	fs.StringVar(&o.addrFile, "addr-file", "", "write the bound address to `PATH` (atomically) once listening")
-	fs.StringVar(&o.history, "history", defaultHistory(), "REPL history `FILE`; empty disables it")
-	noHistory := fs.Bool("no-history", false, "do not read or write a REPL history")
-	fs.BoolVar(&o.stay, "stay", false, "at the end of the input keep running (as a relay) until SIGINT or SIGTERM")
-	fs.BoolVar(&o.keepGoing, "keep-going", false, "after a failed command carry on with the next; exit 1 at the end")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "default timeout of wait")
-	fs.DurationVar(&o.cfg.SeenTTL, "seen-ttl", d.SeenTTL, "forget a message id after this long")
-	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "remember at most this many message ids")
-	fs.IntVar(&o.cfg.MaxLineBytes, "max-line", d.MaxLineBytes, "longest frame in bytes, on the wire and in scripts")
-	fs.IntVar(&o.cfg.QueueFrames, "queue", d.QueueFrames, "frames queued per peer before the sender waits for room (16 times it: slow peer)")
-	fs.IntVar(&o.cfg.QueueBytes, "queue-bytes", d.QueueBytes, "bytes queued per peer before the sender waits for room (16 times it: slow peer)")
-	fs.DurationVar(&o.cfg.SlowPeerTimeout, "slow-peer", d.SlowPeerTimeout, "disconnect a peer that takes nothing from its full send queue this long")
-	fs.IntVar(&o.cfg.MaxHops, "max-hops", d.MaxHops, "deliver but do not forward a message that crossed this many links")
-	fs.DurationVar(&o.cfg.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "drop a connection that says no HELLO within this long")
-	fs.DurationVar(&o.cfg.KeepAlive, "keepalive", d.KeepAlive, "send PING to a peer after this long without sending")
-	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", d.IdleTimeout, "disconnect a peer silent for this long")
-	fs.IntVar(&o.cfg.Replay, "replay", d.Replay, "send this many recent messages to every new peer (0: off)")
-	fs.IntVar(&o.cfg.MaxPeers, "max-peers", d.MaxPeers, "most connected peers (default 64, or twice -peers with -join)")
-	fs.Func("join", "join the network through the node at `ADDR` and keep -peers connections (repeatable)", func(v string) error {
-		if v == "" {
-			return errors.New("empty address")
+// checkFiles refuses a script file argument that does not exist and is a
+// command word or a subcommand (p2p connect ADDR, p2p helo): the user
+// meant a command, and p2p would otherwise start a node and then fail to
+// open the file.
+func checkFiles(files []string) error {
+	cmds := newCommandTable()
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			continue
 		}
-		o.cfg.Join = append(o.cfg.Join, v)
-		return nil
-	})
-	fs.IntVar(&o.cfg.TargetPeers, "peers", d.TargetPeers, "with -join or join: connections to keep")
-	fs.BoolVar(&o.version, "version", false, "print the version and exit")
-	fs.Usage = func() { usage(fs, stderr) }
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		word := f
+		if cmds.byName[word] == nil {
+			word = cmds.near(f)
+		}
+		if word != "" {
+			return fmt.Errorf("%q is not a script file (there is none of that name) and commands are not arguments: give them on stdin (echo '%s' | p2p) or in a file (p2p FILE); p2p -h lists them", f, cmds.byName[word].usage())
+		}
+		if _, ok := subcommands()[f]; ok {
+			return fmt.Errorf("%s is a subcommand: put it first (p2p %s)", f, f)
+		}
 	}
-	if *noHistory {
+	return nil
+}
+
+// parseFlags turns the command line into options and the script files to
+// run. -h prints the usage on stdout and returns flag.ErrHelp; any other
+// error names the flag and is for stderr.
+func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, error) {
+	o, fs := newFlagSet(stdout)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("%v (p2p -h lists the flags)", err)
+	}
+	if o.noHistory {
 		o.history = ""
 	}
 	explicit := map[string]bool{}
@@ -231,9 +272,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, er
 			o.cfg.MaxPeers = 2 * o.cfg.TargetPeers
 		}
 	}
-	if o.timeout <= 0 {
-		fmt.Fprintln(stderr, "p2p: -timeout must be positive")
-		return nil, nil, errors.New("bad -timeout")
+	if err := checkFlags(o); err != nil {
+		return nil, nil, err
 	}
 	o.maxInputLine = max(o.cfg.MaxLineBytes, 512)
 	// Quitting waits this long for each peer to close its side after BYE,
@@ -243,6 +283,112 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, er
 	return o, fs.Args(), nil
 }
 
+// newFlagSet returns the flags, set to their defaults, and the options
+// they fill. Parse errors are not printed (the caller does).
+func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
+	d := node.DefaultConfig()
+	o := &options{cfg: d}
+	fs := flag.NewFlagSet("p2p", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&o.cfg.ListenAddr, "listen", "", "listen on `ADDR` (default "+node.DefaultListenAddr+", or the next free port after it); port 0 picks any free port")
+	fs.StringVar(&o.cfg.Name, "name", "", "this node's `NAME`: 1 to 64 of A-Z a-z 0-9 . _ - (default node- and 6 characters of its id)")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per line for every event and command result")
+	fs.StringVar(&o.addrFile, "addr-file", "", "write the bound address to `PATH` (atomically) once listening")
+	fs.StringVar(&o.history, "history", defaultHistory(), "REPL history `FILE`; empty disables it")
+	fs.BoolVar(&o.noHistory, "no-history", false, "do not read or write a REPL history")
+	fs.BoolVar(&o.stay, "stay", false, "at the end of the input keep running (as a relay) until SIGINT or SIGTERM")
+	fs.BoolVar(&o.keepGoing, "keep-going", false, "after a failed command carry on with the next; exit 1 at the end")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "default timeout of wait (more than 0)")
+	fs.DurationVar(&o.cfg.SeenTTL, "seen-ttl", d.SeenTTL, "forget a message id after this long (more than 0)")
+	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "remember at most this many message ids (at least 1)")
+	fs.IntVar(&o.cfg.MaxLineBytes, "max-line", d.MaxLineBytes, "longest frame in bytes, on the wire and in scripts (512 to 1073741824)")
+	fs.IntVar(&o.cfg.QueueFrames, "queue", d.QueueFrames, "frames queued per peer before the sender waits for room (16 times it: slow peer; at least 1)")
+	fs.IntVar(&o.cfg.QueueBytes, "queue-bytes", d.QueueBytes, "bytes queued per peer before the sender waits for room (16 times it: slow peer; at least 1)")
+	fs.DurationVar(&o.cfg.SlowPeerTimeout, "slow-peer", d.SlowPeerTimeout, "disconnect a peer that takes nothing from its full send queue this long (more than 0)")
+	fs.IntVar(&o.cfg.MaxHops, "max-hops", d.MaxHops, "deliver but do not forward a message that crossed this many links (1 to 65535)")
+	fs.DurationVar(&o.cfg.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "drop a connection that says no HELLO within this long (more than 0)")
+	fs.DurationVar(&o.cfg.KeepAlive, "keepalive", d.KeepAlive, "send PING to a peer after this long without sending (more than 0)")
+	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", d.IdleTimeout, "disconnect a peer silent for this long (more than -keepalive)")
+	fs.IntVar(&o.cfg.Replay, "replay", d.Replay, "send this many recent messages to every new peer (0: off; at most -queue)")
+	fs.IntVar(&o.cfg.MaxPeers, "max-peers", d.MaxPeers, "most connected peers (default 64, or twice -peers with -join; at least 1)")
+	fs.Func("join", "join the network through the node at `ADDR` and keep -peers connections (repeatable)", func(v string) error {
+		if v == "" {
+			return errors.New("empty address")
+		}
+		o.cfg.Join = append(o.cfg.Join, v)
+		return nil
+	})
+	fs.IntVar(&o.cfg.TargetPeers, "peers", d.TargetPeers, "with -join or join: connections to keep (at least 1, at most -max-peers)")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return o, fs
+}
+
+// Bounds that node.Config checks too; p2p checks them first so that the
+// error names the flag (node's errors name Config fields).
+const (
+	minMaxLine = 512 // node's least line limit
+	maxMaxLine = 1 << 30
+	maxHops    = 65535 // the most a hop count on the wire may be
+)
+
+// checkFlags refuses flag values the node would refuse or would replace
+// by its default (a zero), naming the flag.
+func checkFlags(o *options) error {
+	c := &o.cfg
+	type bound struct {
+		flag     string
+		val, min int64
+	}
+	for _, b := range []bound{
+		{"timeout", int64(o.timeout), 1},
+		{"seen-ttl", int64(c.SeenTTL), 1},
+		{"seen-max", int64(c.SeenMax), 1},
+		{"queue", int64(c.QueueFrames), 1},
+		{"queue-bytes", int64(c.QueueBytes), 1},
+		{"slow-peer", int64(c.SlowPeerTimeout), 1},
+		{"max-hops", int64(c.MaxHops), 1},
+		{"handshake-timeout", int64(c.HandshakeTimeout), 1},
+		{"keepalive", int64(c.KeepAlive), 1},
+		{"idle-timeout", int64(c.IdleTimeout), 1},
+		{"replay", int64(c.Replay), 0},
+		{"max-peers", int64(c.MaxPeers), 1},
+		{"peers", int64(c.TargetPeers), 1},
+		{"max-line", int64(c.MaxLineBytes), minMaxLine},
+	} {
+		if b.val < b.min {
+			if b.min == 1 {
+				return fmt.Errorf("-%s %s: must be more than 0", b.flag, flagValue(b.flag, b.val))
+			}
+			return fmt.Errorf("-%s %s: must be at least %d", b.flag, flagValue(b.flag, b.val), b.min)
+		}
+	}
+	switch {
+	case c.MaxLineBytes > maxMaxLine:
+		return fmt.Errorf("-max-line %d: must be at most %d", c.MaxLineBytes, maxMaxLine)
+	case c.MaxHops > maxHops:
+		return fmt.Errorf("-max-hops %d: must be at most %d", c.MaxHops, maxHops)
+	case c.IdleTimeout <= c.KeepAlive:
+		return fmt.Errorf("-idle-timeout %v: must be more than -keepalive (%v)", c.IdleTimeout, c.KeepAlive)
+	case c.Replay > c.QueueFrames:
+		return fmt.Errorf("-replay %d: must be at most -queue (%d)", c.Replay, c.QueueFrames)
+	case len(c.Join) > 0 && c.TargetPeers > c.MaxPeers:
+		return fmt.Errorf("-peers %d: must be at most -max-peers (%d)", c.TargetPeers, c.MaxPeers)
+	}
+	return nil
+}
+
+// durationFlags are the flags whose values are durations, for messages.
+var durationFlags = map[string]bool{"timeout": true, "seen-ttl": true, "slow-peer": true,
+	"handshake-timeout": true, "keepalive": true, "idle-timeout": true}
+
+func flagValue(name string, v int64) string {
+	if durationFlags[name] {
+		return time.Duration(v).String()
+	}
+	return fmt.Sprint(v)
+}
+
 func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprint(w, `p2p is a flood-fill peer-to-peer chat node.
 
@@ -250,6 +396,8 @@ usage:
   p2p [flags]               commands from the terminal (a REPL), or from a pipe
   p2p [flags] FILE...       commands from script files, in order
   p2p sim [flags]           simulate many nodes in one process (p2p sim -h)
+  p2p help [COMMAND]        this text, or a command's help
+  p2p version               the version
 
 In the REPL a line that is not a command is sent as a message. In pipes and
 files every line is a command; # starts a comment. A failed command prints
@@ -260,7 +408,9 @@ commands:
 `)
 	fmt.Fprint(w, newCommandTable().summary())
 	fmt.Fprint(w, "\nflags:\n")
+	fs.SetOutput(w)
 	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 	fmt.Fprint(w, "\nSee docs/commands.md for the output lines and JSON fields.\n")
 }
 

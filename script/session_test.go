@@ -226,20 +226,84 @@ func TestStayUntilSignal(t *testing.T) {
 
 func TestUsageAndVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := Run(context.Background(), []string{"-h"}, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("-h: exit %d", code)
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"help"}} {
+		out.Reset()
+		errOut.Reset()
+		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != 0 || errOut.Len() != 0 {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, errOut.String())
+		}
+		for _, want := range []string{"connect ADDR", "wait [-t DURATION]", "-addr-file PATH", "-keep-going", "-no-history", "p2p help"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%q does not print %q on stdout", args, want)
+			}
+		}
 	}
-	for _, want := range []string{"connect ADDR", "wait [-t DURATION]", "-addr-file PATH", "-keep-going", "-no-history"} {
-		if !strings.Contains(errOut.String(), want) {
-			t.Errorf("-h does not mention %q", want)
+	for _, args := range [][]string{{"-version"}, {"version"}} {
+		out.Reset()
+		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "p2p "+Version) {
+			t.Fatalf("%q: %d %q", args, code, out.String())
 		}
 	}
 	out.Reset()
-	if code := Run(context.Background(), []string{"-version"}, strings.NewReader(""), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "p2p "+Version) {
-		t.Fatalf("-version: %d %q", code, out.String())
+	if code := Run(context.Background(), []string{"help", "wait"}, strings.NewReader(""), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "usage: wait ") {
+		t.Fatalf("help wait: %d %q", code, out.String())
 	}
-	if code := Run(context.Background(), []string{"-timeout", "0s"}, strings.NewReader(""), &out, &errOut); code != exitUsage {
-		t.Fatalf("-timeout 0: exit %d", code)
+}
+
+// TestBadCommandLine: a bad flag, a bad flag value, a zero that would mean
+// "the default", and a command given as a file name exit 2 before a node
+// starts, with the flag or the word in the message.
+func TestBadCommandLine(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag (p2p -h lists the flags)"},
+		{[]string{"-max-line", "ten"}, `invalid value "ten" for flag -max-line`},
+		{[]string{"-max-line", "10"}, "-max-line 10: must be at least 512"},
+		{[]string{"-max-line", "0"}, "-max-line 0: must be at least 512"},
+		{[]string{"-max-line", "2000000000"}, "-max-line 2000000000: must be at most 1073741824"},
+		{[]string{"-queue", "0"}, "-queue 0: must be more than 0"},
+		{[]string{"-queue-bytes", "-1"}, "-queue-bytes -1: must be more than 0"},
+		{[]string{"-seen-ttl", "0s"}, "-seen-ttl 0s: must be more than 0"},
+		{[]string{"-seen-max", "0"}, "-seen-max 0: must be more than 0"},
+		{[]string{"-slow-peer", "0s"}, "-slow-peer 0s: must be more than 0"},
+		{[]string{"-max-hops", "0"}, "-max-hops 0: must be more than 0"},
+		{[]string{"-max-hops", "70000"}, "-max-hops 70000: must be at most 65535"},
+		{[]string{"-handshake-timeout", "0s"}, "-handshake-timeout 0s: must be more than 0"},
+		{[]string{"-keepalive", "0s"}, "-keepalive 0s: must be more than 0"},
+		{[]string{"-idle-timeout", "10s", "-keepalive", "20s"}, "-idle-timeout 10s: must be more than -keepalive (20s)"},
+		{[]string{"-replay", "-1"}, "-replay -1: must be at least 0"},
+		{[]string{"-replay", "5000"}, "-replay 5000: must be at most -queue (4096)"},
+		{[]string{"-max-peers", "0"}, "-max-peers 0: must be more than 0"},
+		{[]string{"-peers", "0"}, "-peers 0: must be more than 0"},
+		{[]string{"-join", "127.0.0.1:1", "-peers", "9", "-max-peers", "4"}, "-peers 9: must be at most -max-peers (4)"},
+		{[]string{"-timeout", "0s"}, "-timeout 0s: must be more than 0"},
+		{[]string{"connect", "127.0.0.1:1"}, `"connect" is not a script file`},
+		{[]string{"-json", "send", "hi"}, `"send" is not a script file`},
+		{[]string{"conect", "127.0.0.1:1"}, "echo 'connect ADDR' | p2p"},
+		{[]string{"-json", "sim"}, "sim is a subcommand: put it first (p2p sim)"},
+		{[]string{"help", "nosuch"}, `unknown command "nosuch"`},
+		{[]string{"version", "x"}, "p2p version: takes no arguments"},
+	} {
+		var out, errOut bytes.Buffer
+		args := append([]string{"-listen", "127.0.0.1:0"}, tc.args...)
+		if tc.args[0] == "help" || tc.args[0] == "version" {
+			args = tc.args
+		}
+		code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+		if code != exitUsage || !strings.Contains(errOut.String(), tc.want) || out.Len() != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, nothing on stdout, and %q", tc.args, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+	// A file that exists runs, whatever its name.
+	if err := os.WriteFile("send", []byte("echo from a file named send\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := Run(context.Background(), []string{"-listen", "127.0.0.1:0", "send"}, strings.NewReader(""), &out, &errOut); code != 0 || !strings.Contains(out.String(), "from a file named send") {
+		t.Fatalf("a file named send: exit %d, %q %q", code, out.String(), errOut.String())
 	}
 }
 
