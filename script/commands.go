@@ -184,7 +184,6 @@ func runConnect(ctx context.Context, s *Session, c *call) error {
 	if err != nil {
 		return err
 	}
-	s.remember(addr)
 	// Connect returns once the peer-up event is queued; wait until the pump
 	// has handled it, so what follows is printed after "connected to".
 	s.t.wait(ctx, s.opts.timeout, func() (bool, error) { return s.t.upSinceLocked(p.ID, before), nil })
@@ -194,7 +193,6 @@ func runConnect(ctx context.Context, s *Session, c *call) error {
 
 func runJoin(ctx context.Context, s *Session, c *call) error {
 	addr := c.line.args[0]
-	s.remember(addr)
 	err := s.n.Join(ctx, addr)
 	s.sync()
 	if err != nil {
@@ -336,15 +334,17 @@ func completePeer(s *Session, i int, prefix string) []string {
 	return out
 }
 
+// completeAddr offers the known addresses (node.Known: from connect, join,
+// inbound peers and peer exchange) that are not connected now, nor this
+// node's own.
 func completeAddr(s *Session, i int, prefix string) []string {
 	if i != 0 {
 		return nil
 	}
-	own := s.n.Addr()
 	var out []string
-	for _, a := range s.knownAddrs() {
-		if a != own {
-			out = append(out, a)
+	for _, k := range s.n.Known() {
+		if k.State != "connected" && k.State != "self" && k.Addr != s.n.Addr() {
+			out = append(out, k.Addr)
 		}
 	}
 	return out

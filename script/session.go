@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -33,14 +32,7 @@ type Session struct {
 	// (nil when none is).
 	cmdMu     sync.Mutex
 	cmdCancel context.CancelFunc
-
-	// knownMu guards known: addresses seen, for completion of `connect`.
-	knownMu sync.Mutex
-	known   []string
 }
-
-// maxKnown bounds the addresses remembered for completion.
-const maxKnown = 256
 
 // newSession starts a node and its event pump. The addr file, if asked for,
 // is written once the node listens.
@@ -98,9 +90,6 @@ func (s *Session) pump() {
 func (s *Session) handle(ev node.Event) {
 	s.out.event(ev)
 	s.t.onEvent(ev)
-	if ev.Kind == node.EventPeerUp && ev.Peer.Addr != "" {
-		s.remember(ev.Peer.Addr)
-	}
 }
 
 // sync returns once every event the node emitted before the call has been
@@ -152,25 +141,6 @@ func (b *sessionBox) get() *Session {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.s
-}
-
-// remember adds an address to those offered when completing `connect`.
-func (s *Session) remember(addr string) {
-	s.knownMu.Lock()
-	defer s.knownMu.Unlock()
-	if slices.Contains(s.known, addr) {
-		return
-	}
-	if len(s.known) >= maxKnown {
-		s.known = s.known[1:]
-	}
-	s.known = append(s.known, addr)
-}
-
-func (s *Session) knownAddrs() []string {
-	s.knownMu.Lock()
-	defer s.knownMu.Unlock()
-	return slices.Clone(s.known)
 }
 
 // Close closes the node (it flushes its queues and says BYE), waits for

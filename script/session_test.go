@@ -58,8 +58,10 @@ func run(t *testing.T, s *Session, lines ...string) {
 func TestComplete(t *testing.T) {
 	a, _ := testSession(t, "alice")
 	b, _ := testSession(t, "bob")
-	run(t, a, "connect "+b.n.Addr())
-	run(t, b, "wait peers 1")
+	c, _ := testSession(t, "carol")
+	// Alice knows bob and carol; she is connected to carol only.
+	run(t, a, "connect "+b.n.Addr(), "connect "+c.n.Addr(), "disconnect bob", "wait peers 1")
+	run(t, b, "wait peers 0")
 
 	for _, tc := range []struct {
 		before string
@@ -69,11 +71,12 @@ func TestComplete(t *testing.T) {
 		{"", names(a), 0},
 		{"co", []string{"nnect "}, 2},
 		{"s", []string{"een ", "end ", "leep ", "ource ", "tats "}, 1},
-		{"disconnect ", []string{"bob "}, 0},
-		{"disconnect b", []string{"ob "}, 1},
+		{"disconnect ", []string{"carol "}, 0},
+		{"disconnect c", []string{"arol "}, 1},
 		{"disconnect x", nil, 1},
-		{"disconnect bob ", nil, 0},
-		{"connect ", []string{b.n.Addr() + " "}, 0},
+		{"disconnect carol ", nil, 0},
+		{"connect ", []string{b.n.Addr() + " "}, 0}, // known, not connected: bob, not carol
+		{"join ", []string{b.n.Addr() + " "}, 0},
 		{"connect 127.0.0.1:", []string{strings.TrimPrefix(b.n.Addr(), "127.0.0.1:") + " "}, 10},
 		{"help qu", []string{"it "}, 2},
 		{"wait ", []string{"-t ", "message ", "messages ", "peers "}, 0},
@@ -87,7 +90,7 @@ func TestComplete(t *testing.T) {
 		}
 	}
 	// The readline adapter works in runes.
-	cands, n := completer{a}.Do([]rune("disconnect bö"), len("disconnect bö")-1)
+	cands, n := completer{a}.Do([]rune("disconnect cö"), len("disconnect cö")-1)
 	if len(cands) != 0 || n != 2 {
 		t.Errorf("Do with a non-ASCII prefix = %q, %d", cands, n)
 	}
