@@ -271,7 +271,7 @@ func runSource(ctx context.Context, s *Session, c *call) error {
 	if c.depth >= maxSourceDepth {
 		return fmt.Errorf("source: nested more than %d deep", maxSourceDepth)
 	}
-	name := c.line.args[0]
+	name := sourcePath(c.pos.File, c.line.args[0])
 	f, err := os.Open(name)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
@@ -282,6 +282,17 @@ func runSource(ctx context.Context, s *Session, c *call) error {
 	}
 	s.out.done("source", func(j *jsonObj) { j.str("file", name) })
 	return nil
+}
+
+// sourcePath resolves the FILE of `source FILE` run from the file from: a
+// relative FILE is taken from from's directory, so a script finds the
+// files next to it wherever p2p runs. From stdin ("stdin") or the REPL
+// ("") that is the working directory.
+func sourcePath(from, file string) string {
+	if filepath.IsAbs(file) || from == "" || from == "stdin" {
+		return file
+	}
+	return filepath.Join(filepath.Dir(from), file)
 }
 
 func runHelp(ctx context.Context, s *Session, c *call) error {

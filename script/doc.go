@@ -41,7 +41,8 @@
 //	                      start; an exact N fails as soon as more arrive
 //	sleep DURATION        pause (never needed to synchronise)
 //	echo [TEXT]           print TEXT after the events so far
-//	source FILE           run the commands in FILE
+//	source FILE           run the commands in FILE (a relative FILE is
+//	                      taken from the sourcing file's directory)
 //	help [COMMAND]        list the commands or explain one
 //	quit, exit            close the node and leave
 //
