@@ -317,11 +317,20 @@ func (c *command) helpText() string {
 	return text
 }
 
+// summaryColumn is where the command list's summaries start; a synopsis
+// too long for its column is on a line of its own, above its summary.
+const summaryColumn = 31
+
 // summary lists every command with its synopsis.
 func (t *commandTable) summary() string {
 	var b strings.Builder
+	w := summaryColumn - 3
 	for _, c := range t.list {
-		fmt.Fprintf(&b, "  %-28s %s\n", c.usage(), c.summary)
+		if u := c.usage(); len(u) > w {
+			fmt.Fprintf(&b, "  %s\n  %-*s %s\n", u, w, "", c.summary)
+		} else {
+			fmt.Fprintf(&b, "  %-*s %s\n", w, u, c.summary)
+		}
 	}
 	b.WriteString("  (a command's arguments may use $VAR and ${VAR} from the environment)\n")
 	return b.String()

@@ -117,3 +117,21 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpColumns: in the command list every summary starts in the same
+// column, also after a synopsis too long for its column (wait's).
+func TestHelpColumns(t *testing.T) {
+	tab := newCommandTable()
+	lines := strings.Split(tab.summary(), "\n")
+	for _, c := range tab.list {
+		found := false
+		for _, l := range lines {
+			if strings.HasSuffix(l, " "+c.summary) && strings.Index(l, c.summary) == summaryColumn {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the summary of %s does not start in column %d:\n%s", c.name, summaryColumn, tab.summary())
+		}
+	}
+}
