@@ -2,10 +2,12 @@ package script
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 )
 
 // errFailed stops a runner after a command failed; the failure has already
@@ -66,40 +68,105 @@ type inputLine struct {
 // read by a goroutine in batches, so that a command that blocks (wait)
 // does not stop the reading and a signal is noticed while the input is
 // silent. It returns nil at the end of the input, errQuit after quit,
-// errFailed after a failure (already reported), or ctx's error.
+// errFailed after a failure (already reported), or ctx's error; then, at
+// the top level, it says on stderr how many lines it had read but not run.
 func (s *Session) runReader(ctx context.Context, name string, r io.Reader, depth int) error {
 	batches := make(chan []inputLine, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go readLines(r, s.opts.maxInputLine, batches, stop)
-	lineNo := 0
+	in := &lineCounter{r: r}
+	go readLines(in, s.opts.maxInputLine, batches, stop)
+	ran := 0 // lines run to their end
+	stopped := func() error {
+		if depth == 0 {
+			s.reportUnrun(ctx, name, ran, in.lines())
+		}
+		return ctx.Err()
+	}
 	for {
 		select {
 		case batch, ok := <-batches:
 			if !ok {
 				return nil
 			}
-			for _, in := range batch {
-				lineNo++
-				pos := Pos{File: name, Line: lineNo}
+			for _, l := range batch {
+				if ctx.Err() != nil {
+					return stopped()
+				}
+				pos := Pos{File: name, Line: ran + 1}
 				var err error
-				if in.err != nil {
-					s.out.commandError("", pos, in.err)
+				if l.err != nil {
+					s.out.commandError("", pos, l.err)
 					s.failures++
 					if !s.opts.keepGoing {
 						err = errFailed
 					}
 				} else {
-					err = s.runOne(ctx, pos, in.text, depth)
+					err = s.runOne(ctx, pos, l.text, depth)
 				}
+				if err != nil && ctx.Err() != nil && !errors.Is(err, errQuit) {
+					return stopped() // the signal cut this line short: it counts as not run
+				}
+				ran++
 				if err != nil {
 					return err
 				}
 			}
 		case <-ctx.Done():
-			return ctx.Err()
+			return stopped()
 		}
 	}
+}
+
+// reportUnrun says on stderr, when a signal stopped p2p, how many lines
+// of the input it had read (taken from the pipe or file) but not run, and
+// the first of them, so that whoever feeds p2p knows where to resume.
+func (s *Session) reportUnrun(ctx context.Context, name string, ran, read int) {
+	n := read - ran
+	if n <= 0 {
+		return
+	}
+	why := fmt.Sprintf("stopped (%v)", context.Cause(ctx))
+	var sig stopSignal
+	if errors.As(context.Cause(ctx), &sig) {
+		why = sig.Error()
+	}
+	if n == 1 {
+		s.out.warn(fmt.Sprintf("p2p: %s; 1 line of input was read but not run: %s:%d", why, name, ran+1))
+		return
+	}
+	s.out.warn(fmt.Sprintf("p2p: %s; %d lines of input were read but not run, the first was %s:%d", why, n, name, ran+1))
+}
+
+// lineCounter counts the lines read through it: the newlines, and a last
+// line without one once the input has ended. The reading goroutine writes
+// the counts; the runner reads them.
+type lineCounter struct {
+	r        io.Reader
+	newlines atomic.Int64
+	partial  atomic.Bool // bytes after the last newline
+	ended    atomic.Bool
+}
+
+func (c *lineCounter) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.newlines.Add(int64(bytes.Count(b[:n], []byte{'\n'})))
+		c.partial.Store(b[n-1] != '\n')
+	}
+	if err != nil {
+		c.ended.Store(true)
+	}
+	return n, err
+}
+
+// lines is the number of lines read so far, as readLines splits them.
+func (c *lineCounter) lines() int {
+	n := int(c.newlines.Load())
+	if c.ended.Load() && c.partial.Load() {
+		n++
+	}
+	return n
 }
 
 // readLines reads lines from r and sends them in batches: a batch ends

@@ -53,13 +53,17 @@ type options struct {
 // that command instead: the terminal is in cooked mode then, so Ctrl-C
 // arrives as a signal rather than as a key for readline.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	ints := make(chan os.Signal, 1)
-	signal.Notify(ints, os.Interrupt)
-	defer signal.Stop(ints)
-	return runWithSignals(ctx, ints, args, stdin, stdout, stderr)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	return runWithSignals(context.Background(), sigs, args, stdin, stdout, stderr)
 }
+
+// stopSignal is why p2p stopped: the context's cause after SIGINT or
+// SIGTERM.
+type stopSignal string
+
+func (s stopSignal) Error() string { return "stopped by " + string(s) }
 
 // subcommands are the words that, as the first argument, run something
 // other than a node. Each returns an exit status.
@@ -116,22 +120,26 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return runWithSignals(ctx, nil, args, stdin, stdout, stderr)
 }
 
-// runWithSignals is Run with the process's SIGINTs on ints (nil: none): each one
-// stops the REPL command that is running, or else shuts down like ctx.
-func runWithSignals(ctx context.Context, ints <-chan os.Signal, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, shutdown := context.WithCancel(ctx)
-	defer shutdown()
+// runWithSignals is Run with the process's signals on sigs (nil: none):
+// SIGTERM shuts down like ctx; SIGINT stops the REPL command that is
+// running, or else shuts down too.
+func runWithSignals(ctx context.Context, sigs <-chan os.Signal, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, shutdown := context.WithCancelCause(ctx)
+	defer shutdown(nil)
 	var box sessionBox
-	if ints != nil {
+	if sigs != nil {
 		go func() {
 			for {
+				var sig os.Signal
 				select {
-				case <-ints:
+				case sig = <-sigs:
 				case <-ctx.Done():
 					return
 				}
-				if s := box.get(); s == nil || !s.interruptCommand() {
-					shutdown()
+				if sig == syscall.SIGTERM {
+					shutdown(stopSignal("SIGTERM"))
+				} else if s := box.get(); s == nil || !s.interruptCommand() {
+					shutdown(stopSignal("SIGINT"))
 				}
 			}
 		}()
