@@ -25,10 +25,19 @@ type Config struct {
 	// Transport listens and dials. Nil means TCP.
 	Transport Transport
 
-	// SeenTTL and SeenMax bound the seen set: an id is forgotten after
-	// SeenTTL, or when SeenMax newer ids have been added.
+	// SeenTTL and SeenMax bound the seen set's table of details (origin,
+	// first seen, duplicates) of recent ids: an entry is forgotten after
+	// SeenTTL, or when SeenMax newer ids have been added. Forgetting an
+	// entry never makes its message new again: see SeenOrigins.
 	SeenTTL time.Duration
 	SeenMax int
+	// SeenOrigins bounds the delivered log, which remembers for every
+	// origin node which of its messages were delivered (a floor and up to
+	// 4096 numbers above it: a few dozen bytes for an origin whose
+	// messages arrive in order). Past it the origin heard from least
+	// recently is forgotten, and a late copy of one of its messages would
+	// be delivered again.
+	SeenOrigins int
 	// MaxHops: a message that has crossed this many links is delivered but
 	// not forwarded.
 	MaxHops int
@@ -97,6 +106,7 @@ func DefaultConfig() Config {
 	return Config{
 		SeenTTL:          2 * time.Minute,
 		SeenMax:          100_000,
+		SeenOrigins:      10_000,
 		MaxHops:          1000,
 		MaxLineBytes:     64 << 10,
 		QueueFrames:      4096,
@@ -135,6 +145,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	setDur(&c.SeenTTL, d.SeenTTL)
 	setInt(&c.SeenMax, d.SeenMax)
+	setInt(&c.SeenOrigins, d.SeenOrigins)
 	setInt(&c.MaxHops, d.MaxHops)
 	setInt(&c.MaxLineBytes, d.MaxLineBytes)
 	setInt(&c.QueueFrames, d.QueueFrames)
@@ -167,7 +178,8 @@ func (c Config) withDefaults() (Config, error) {
 		name string
 		val  int64
 	}{
-		{"SeenTTL", int64(c.SeenTTL)}, {"SeenMax", int64(c.SeenMax)}, {"MaxHops", int64(c.MaxHops)},
+		{"SeenTTL", int64(c.SeenTTL)}, {"SeenMax", int64(c.SeenMax)},
+		{"SeenOrigins", int64(c.SeenOrigins)}, {"MaxHops", int64(c.MaxHops)},
 		{"QueueFrames", int64(c.QueueFrames)}, {"QueueBytes", int64(c.QueueBytes)},
 		{"SlowPeerTimeout", int64(c.SlowPeerTimeout)}, {"WriteTimeout", int64(c.WriteTimeout)},
 		{"HandshakeTimeout", int64(c.HandshakeTimeout)}, {"DialTimeout", int64(c.DialTimeout)},

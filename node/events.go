@@ -101,7 +101,9 @@ type PeerInfo struct {
 // have gone.
 type Stats struct {
 	Peers          int    // connected now
-	Seen           int    // ids remembered now
+	Seen           int    // ids whose details (the seen command) are remembered now
+	SeenOrigins    int    // origins whose delivered messages are remembered now
+	GapJumps       uint64 // times an origin's missing messages were given up (see Config.SeenOrigins)
 	Sent           uint64 // messages this node originated
 	Delivered      uint64 // messages received for the first time
 	Duplicates     uint64 // copies of messages already seen, dropped

@@ -177,17 +177,17 @@ func TestFloodRacingCopies(t *testing.T) {
 
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for _, p := range []*rawPeer{x, y} {
+	for k, p := range []*rawPeer{x, y} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
 			for i := 0; i < ids; i++ {
-				p.send(fmt.Sprintf("MSG race-%d 1 origin copy %d", i, i))
+				p.send(fmt.Sprintf("MSG 00000000000000d1-%d 1 origin copy %d", i+1, i))
 			}
 			// A frame only this peer sends: once it is delivered, the
 			// hub has handled every frame before it on this connection.
-			p.send(fmt.Sprintf("MSG end-%p 1 origin end", p))
+			p.send(fmt.Sprintf("MSG 00000000000000e%d-1 1 origin end", k+1))
 		}()
 	}
 	close(start)
@@ -204,7 +204,7 @@ func TestFloodRacingCopies(t *testing.T) {
 	c.close()
 	want := map[string]int{}
 	for i := 0; i < ids; i++ {
-		want[fmt.Sprintf("race-%d", i)] = -1
+		want[fmt.Sprintf("00000000000000d1-%d", i+1)] = -1
 	}
 	for _, m := range c.recs[1].messages() {
 		if m.Text == "end" {
@@ -230,7 +230,7 @@ func TestFanOutOrderIsTheSameForEveryPeer(t *testing.T) {
 
 	go func() {
 		for i := 0; i < each; i++ {
-			src.send(fmt.Sprintf("MSG src-%d 1 src relayed %d", i, i))
+			src.send(fmt.Sprintf("MSG 00000000000000a0-%d 1 src relayed %d", i+1, i))
 		}
 	}()
 	go func() {

@@ -15,11 +15,11 @@ import (
 func FuzzDecoder(f *testing.F) {
 	for _, s := range []string{
 		"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555\n",
-		"MSG 3f2a9c0d1e2b4a5c-1 1 alice hello\nMSG x 2 b t\n",
+		"MSG 3f2a9c0d1e2b4a5c-1 1 alice hello\nMSG 3f2a9c0d1e2b4a5c-2 2 b t\n",
 		"ERR nope\nBYE bye\nPING\nSTATUS 1\n",
-		"MSG id 65536 o t\n",
+		"MSG 00000000000000aa-1 65536 o t\n",
 		"\xff\xfe\n",
-		"MSG id 1 o " + strings.Repeat("x", 300) + "\n",
+		"MSG 00000000000000aa-1 1 o " + strings.Repeat("x", 300) + "\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -56,7 +56,7 @@ func TestHandshakeRejects(t *testing.T) {
 		first string // first line the raw client sends ("" sends nothing)
 		want  string // part of the ERR line
 	}{
-		{"message before hello", "MSG id 1 x hi", "expected HELLO, got MSG"},
+		{"message before hello", "MSG 00000000000000aa-1 1 x hi", "expected HELLO, got MSG"},
 		{"garbage", "\x00\x01\x02", "not an upper-case word"},
 		{"old version", "HELLO 0 00000000000000ff x -", "protocol version 0 is not supported"},
 		{"bad name", "HELLO 1 00000000000000ff x/y -", "name"},
@@ -92,7 +92,7 @@ func TestHandshakeNewerVersionAccepted(t *testing.T) {
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.send("HELLO 7 00000000000000ff future 127.0.0.1:1 some-new-field")
 	raw.expect("HELLO 1 " + c.nodes[0].ID() + " n0 ")
-	raw.send("MSG f-1 1 future from the future")
+	raw.send("MSG 00000000000000ff-1 1 future from the future")
 	c.recs[0].waitMessages(t, 1)
 }
 
@@ -116,7 +116,7 @@ func TestUnknownFrameIsIgnored(t *testing.T) {
 	raw.handshake("00000000000000ff", "newer")
 	raw.send("STATUS 1")
 	raw.expect("ERR unknown frame type STATUS")
-	raw.send("MSG still-here 1 newer hi")
+	raw.send("MSG 00000000000000ff-1 1 newer hi")
 	c.recs[0].waitMessages(t, 1)
 }
 

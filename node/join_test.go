@@ -360,7 +360,7 @@ func TestGetPeersIsAnswered(t *testing.T) {
 	raw.send("GETPEERS")
 	raw.expect("PEERS " + c.nodes[1].Addr())
 	raw.send("PEERS 127.0.0.1:9 [::1]:10")
-	raw.send("MSG marker-1 1 asker after the PEERS frame")
+	raw.send("MSG 00000000000000ee-1 1 asker after the PEERS frame")
 	c.recs[0].waitMessages(t, 1) // frames are handled in order
 	known := map[string]string{}
 	for _, k := range c.nodes[0].Known() {

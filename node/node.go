@@ -83,7 +83,7 @@ func New(cfg Config) (*Node, error) {
 		cfg:     cfg,
 		id:      hex.EncodeToString(raw[:]),
 		name:    cfg.Name,
-		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax),
+		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax, cfg.SeenOrigins),
 		recent:  newRecentLines(cfg.Replay, cfg.SeenTTL/2),
 		events:  make(chan Event, cfg.EventBuffer),
 		closing: make(chan struct{}),
@@ -218,6 +218,8 @@ func (n *Node) Stats() Stats {
 	}
 	s.Peers = len(ps)
 	s.Seen = n.seen.len()
+	s.SeenOrigins = n.seen.originCount()
+	s.GapJumps = n.seen.gapJumps()
 	s.Sent = n.sent.Load()
 	s.ProtocolErrors = n.protoErrs.Load()
 	s.SlowPeers = n.slowPeers.Load()

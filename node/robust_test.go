@@ -46,14 +46,14 @@ func TestHostileInputs(t *testing.T) {
 	}{
 		{"random bytes", false, "\x8f\x13\xa0\x00\xff garbage\n", "UTF-8"},
 		{"binary word", false, "\x01\x02\x03 garbage\n", "frame type"},
-		{"message before hello", false, "MSG id 1 x hi\n", "expected HELLO"},
-		{"invalid utf-8", true, "MSG id 1 x \xc3\x28\n", "not valid UTF-8"},
+		{"message before hello", false, "MSG 00000000000000aa-1 1 x hi\n", "expected HELLO"},
+		{"invalid utf-8", true, "MSG 00000000000000aa-1 1 x \xc3\x28\n", "not valid UTF-8"},
 		{"lowercase frame type", true, "msg id 1 x hi\n", "frame type"},
-		{"missing fields", true, "MSG id 1\n", "MSG needs"},
-		{"negative hops", true, "MSG id -3 x hi\n", "hop count"},
-		{"huge hops", true, "MSG id 4294967296 x hi\n", "hop count"},
+		{"missing fields", true, "MSG 00000000000000aa-1 1\n", "MSG needs"},
+		{"negative hops", true, "MSG 00000000000000aa-1 -3 x hi\n", "hop count"},
+		{"huge hops", true, "MSG 00000000000000aa-1 4294967296 x hi\n", "hop count"},
 		{"id of the wrong shape", true, "MSG ../../etc 1 x hi\n", "message id"},
-		{"control characters", true, "MSG id 1 x \x1b[2Jclear\n", "control character"},
+		{"control characters", true, "MSG 00000000000000aa-1 1 x \x1b[2Jclear\n", "control character"},
 		{"second hello", true, "HELLO 1 00000000000000ee raw -\n", "second HELLO"},
 		{"malformed hello", false, "HELLO one two\n", "HELLO needs"},
 	}
@@ -94,7 +94,7 @@ func TestOverlongLine(t *testing.T) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	go func() {
-		chunk := []byte("MSG id 1 long " + strings.Repeat("x", 64<<10))
+		chunk := []byte("MSG 00000000000000aa-1 1 long " + strings.Repeat("x", 64<<10))
 		for sent := 0; sent < 10<<20; sent += len(chunk) {
 			if _, err := raw.conn.Write(chunk); err != nil {
 				return // the hub hung up, as it should
@@ -191,7 +191,7 @@ func TestFloodingPeerDoesNotStarveOthers(t *testing.T) {
 		for n < 2_000_000 {
 			sb.Reset()
 			for i := 0; i < 500; i++ {
-				fmt.Fprintf(&sb, "MSG flood-%d 1 flooder %s\n", n, "spam")
+				fmt.Fprintf(&sb, "MSG 00000000000000f1-%d 1 flooder %s\n", n+1, "spam")
 				n++
 			}
 			raw.conn.SetWriteDeadline(time.Now().Add(waitTimeout))
@@ -244,7 +244,7 @@ func TestMemoryBoundedUnderChurn(t *testing.T) {
 		for n := 0; n < total; {
 			sb.Reset()
 			for i := 0; i < 1000 && n < total; i++ {
-				fmt.Fprintf(&sb, "MSG churn-%d 1 churn %s\n", n, strings.Repeat("m", 100))
+				fmt.Fprintf(&sb, "MSG 00000000000000c1-%d 1 churn %s\n", n+1, strings.Repeat("m", 100))
 				n++
 			}
 			if _, err := raw.conn.Write([]byte(sb.String())); err != nil {

@@ -7,8 +7,14 @@ import (
 )
 
 // seenSet remembers message ids so that each is delivered and forwarded
-// once. It is bounded by age (ttl) and by count (max): adding to a full set
-// forgets the oldest id, and a sweeper forgets ids older than ttl.
+// once. Whether an id is new is decided by the delivered log, which keeps
+// every origin's delivered sequence numbers in a few bytes, so no bound on
+// the seen set can make a late copy look new. Beside it, a detail table
+// keeps each recent id with its origin, first-seen time and duplicate
+// count (the `seen` command); that table is bounded by age (ttl) and by
+// count (max): adding to a full table forgets the oldest entry, and a
+// sweeper forgets entries older than ttl. Forgetting an entry forgets its
+// details, never that the message was delivered.
 //
 // mu guards every field below it; add is the atomic test-and-set.
 type seenSet struct {
@@ -17,11 +23,12 @@ type seenSet struct {
 	start time.Time            // times are stored as offsets from start (monotonic)
 	clock func() time.Duration // time since start; a test may replace it
 
-	mu      sync.Mutex
-	entries map[string]seenEntry
-	order   []seenKey         // ids in insertion order; order[head:] are live
-	head    int               // index of the oldest live id in order
-	origins map[string]string // interned origin names
+	mu        sync.Mutex
+	delivered *deliveredLog
+	entries   map[string]seenEntry
+	order     []seenKey         // ids in insertion order; order[head:] are live
+	head      int               // index of the oldest live id in order
+	origins   map[string]string // interned origin names
 }
 
 type seenEntry struct {
@@ -38,27 +45,35 @@ type seenKey struct {
 // maxInterned bounds the origin intern table; past it, the table restarts.
 const maxInterned = 4096
 
-func newSeenSet(ttl time.Duration, max int) *seenSet {
+func newSeenSet(ttl time.Duration, max, maxOrigins int) *seenSet {
 	start := time.Now()
 	return &seenSet{
-		ttl:     ttl,
-		max:     max,
-		start:   start,
-		clock:   func() time.Duration { return time.Since(start) },
-		entries: make(map[string]seenEntry),
-		origins: make(map[string]string),
+		ttl:       ttl,
+		max:       max,
+		start:     start,
+		clock:     func() time.Duration { return time.Since(start) },
+		delivered: newDeliveredLog(maxOrigins),
+		entries:   make(map[string]seenEntry),
+		origins:   make(map[string]string),
 	}
 }
 
 // add records id if it is new and reports whether it was. A repeated id
-// counts as a duplicate. The returned key is the stored copy of id, so the
-// caller can reuse it without another allocation.
+// counts as a duplicate. An id that is not NODE-ID-SEQ (the decoder lets
+// none through) is never new. The returned key is the stored copy of id,
+// so the caller can reuse it without another allocation.
 func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
+	node, seq, ok := parseID(id)
+	if !ok {
+		return "", false
+	}
 	now := s.clock()
 	s.mu.Lock()
-	if e, ok := s.entries[string(id)]; ok {
-		e.dups++
-		s.entries[string(id)] = e
+	if !s.delivered.add(node, seq) {
+		if e, ok := s.entries[string(id)]; ok {
+			e.dups++
+			s.entries[string(id)] = e
+		}
 		s.mu.Unlock()
 		return "", false
 	}
@@ -133,6 +148,20 @@ func (s *seenSet) compactLocked() {
 		clear(s.order[n:])
 		s.order, s.head = s.order[:n], 0
 	}
+}
+
+// gapJumps reports how often an origin's floor jumped over missing numbers.
+func (s *seenSet) gapJumps() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delivered.gapJumps
+}
+
+// originCount reports how many origins the delivered log remembers.
+func (s *seenSet) originCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.delivered.origins)
 }
 
 func (s *seenSet) len() int {

@@ -9,24 +9,31 @@ import (
 	"time"
 )
 
+// mid returns the id of message seq of origin node number o.
+func mid(o, seq int) []byte { return []byte(fmt.Sprintf("%016x-%d", o, seq)) }
+
 func TestSeenAddIsTestAndSet(t *testing.T) {
-	s := newSeenSet(time.Minute, 1000)
-	if _, fresh := s.add(b("m1"), b("a")); !fresh {
+	s := newSeenSet(time.Minute, 1000, 10)
+	if _, fresh := s.add(mid(1, 1), b("a")); !fresh {
 		t.Fatal("first add of m1 is not fresh")
 	}
-	if _, fresh := s.add(b("m1"), b("a")); fresh {
+	if _, fresh := s.add(mid(1, 1), b("a")); fresh {
 		t.Fatal("second add of m1 is fresh")
 	}
 	e := s.snapshot()
-	if len(e) != 1 || e[0].ID != "m1" || e[0].Origin != "a" || e[0].Duplicates != 1 {
+	if len(e) != 1 || e[0].ID != string(mid(1, 1)) || e[0].Origin != "a" || e[0].Duplicates != 1 {
 		t.Fatalf("snapshot = %+v", e)
+	}
+	if _, fresh := s.add([]byte("not-an-id"), b("a")); fresh {
+		t.Fatal("an id that is not NODE-ID-SEQ was fresh")
 	}
 }
 
-// Many goroutines adding the same ids: exactly one add of each is fresh.
+// Many goroutines adding the same ids, in different orders: exactly one
+// add of each is fresh.
 func TestSeenConcurrentAddsOneWinner(t *testing.T) {
 	const ids, workers = 5000, 8
-	s := newSeenSet(time.Minute, ids)
+	s := newSeenSet(time.Minute, ids, 10)
 	var wins [ids]atomic.Int32
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -34,8 +41,12 @@ func TestSeenConcurrentAddsOneWinner(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < ids; i++ {
-				if _, fresh := s.add([]byte(fmt.Sprint(i)), b("o")); fresh {
-					wins[i].Add(1)
+				k := i
+				if w%2 == 1 {
+					k = ids - 1 - i
+				}
+				if _, fresh := s.add(mid(k%3, k/3+1), b("o")); fresh {
+					wins[k].Add(1)
 				}
 			}
 		}()
@@ -48,46 +59,50 @@ func TestSeenConcurrentAddsOneWinner(t *testing.T) {
 	}
 }
 
+// The table of details is bounded by count; forgetting an entry forgets
+// its details, not that the message was delivered.
 func TestSeenBoundedByCount(t *testing.T) {
-	s := newSeenSet(time.Hour, 3)
-	for _, id := range []string{"a", "b", "c", "d"} {
-		s.add(b(id), b("o"))
+	s := newSeenSet(time.Hour, 3, 10)
+	for seq := 1; seq <= 4; seq++ {
+		s.add(mid(7, seq), b("o"))
 	}
 	if n := s.len(); n != 3 {
 		t.Fatalf("len = %d, want 3", n)
 	}
-	if _, fresh := s.add(b("a"), b("o")); !fresh {
-		t.Fatal("oldest id a was not forgotten when d was added")
+	if e := s.snapshot(); e[0].ID != string(mid(7, 2)) {
+		t.Fatalf("oldest entry left is %s, want the second", e[0].ID)
 	}
-	if _, fresh := s.add(b("d"), b("o")); fresh {
-		t.Fatal("newest id d was forgotten")
+	if _, fresh := s.add(mid(7, 1), b("o")); fresh {
+		t.Fatal("the message whose entry was forgotten is new again")
 	}
 }
 
 func TestSeenBoundedByAge(t *testing.T) {
-	s := newSeenSet(time.Minute, 100)
+	s := newSeenSet(time.Minute, 100, 10)
 	var now time.Duration
 	s.clock = func() time.Duration { return now }
-	s.add(b("old"), b("o"))
+	s.add(mid(1, 1), b("o"))
 	now = 30 * time.Second
-	s.add(b("new"), b("o"))
+	s.add(mid(1, 2), b("o"))
 	now = 61 * time.Second
 	if n := s.sweep(); n != 1 {
 		t.Fatalf("sweep forgot %d ids, want 1", n)
 	}
-	if _, fresh := s.add(b("new"), b("o")); fresh {
-		t.Fatal("id younger than the ttl was forgotten")
+	if n := s.len(); n != 1 {
+		t.Fatalf("len = %d after the sweep, want 1", n)
 	}
-	if _, fresh := s.add(b("old"), b("o")); !fresh {
-		t.Fatal("id older than the ttl was remembered")
+	for seq := 1; seq <= 2; seq++ {
+		if _, fresh := s.add(mid(1, seq), b("o")); fresh {
+			t.Fatalf("message %d is new again after the sweep", seq)
+		}
 	}
 }
 
 // The insertion-order slice does not grow without bound under churn.
 func TestSeenOrderIsCompacted(t *testing.T) {
-	s := newSeenSet(time.Hour, 100)
+	s := newSeenSet(time.Hour, 100, 10)
 	for i := 0; i < 100_000; i++ {
-		s.add([]byte(fmt.Sprint(i)), b("o"))
+		s.add(mid(1, i+1), b("o"))
 	}
 	if n := len(s.order); n > 3000 {
 		t.Fatalf("order holds %d slots for 100 live ids", n)
@@ -108,7 +123,7 @@ func TestSeenMemoryPerEntry(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	s := newSeenSet(time.Hour, n)
+	s := newSeenSet(time.Hour, n, 10)
 	for _, id := range ids {
 		s.add(id, b("alice"))
 	}

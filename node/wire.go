@@ -233,8 +233,8 @@ func parseMsg(rest []byte, f *frame) error {
 	if !ok {
 		return protoErr("MSG needs: MSG ID HOPS ORIGIN TEXT")
 	}
-	if err := checkToken("message id", id); err != nil {
-		return err
+	if _, _, ok := parseID(id); !ok {
+		return protoErr("message id %q is not NODE-ID-SEQ (16 hex digits, a dash, a number from 1)", truncate(id, maxTokenLen))
 	}
 	h, err := parseHops(hops)
 	if err != nil {
@@ -242,6 +242,9 @@ func parseMsg(rest []byte, f *frame) error {
 	}
 	if err := checkToken("origin", origin); err != nil {
 		return err
+	}
+	if len(text) == 0 {
+		return protoErr("MSG text is empty")
 	}
 	if err := checkText("text", text); err != nil {
 		return err
@@ -261,8 +264,8 @@ func parseHello(rest []byte, f *frame) error {
 	if err != nil || v < 0 || v > 1<<20 {
 		return protoErr("HELLO version %q is not a number", truncate(fields[0], 16))
 	}
-	if err := checkToken("node id", fields[1]); err != nil {
-		return err
+	if !isNodeID(fields[1]) {
+		return protoErr("HELLO node id %q is not 16 hex digits (0-9 a-f)", truncate(fields[1], maxTokenLen))
 	}
 	if err := checkToken("name", fields[2]); err != nil {
 		return err
@@ -416,6 +419,19 @@ func ValidateText(s string, max int) error {
 		return fmt.Errorf("%w: %s", ErrBadText, err.(*ProtocolError).Reason)
 	}
 	return nil
+}
+
+// isNodeID reports whether b is a node id: 16 lower-case hex digits.
+func isNodeID(b []byte) bool {
+	if len(b) != 16 {
+		return false
+	}
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func truncate(b []byte, n int) string {

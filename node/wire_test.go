@@ -12,15 +12,15 @@ func TestParseFrameValid(t *testing.T) {
 		line string
 		want frame
 	}{
-		{"MSG abc-1 1 alice hello", frame{kind: kindMsg, id: b("abc-1"), hops: 1, origin: b("alice"), text: b("hello")}},
-		{"MSG abc-1 0 alice hello world  two spaces", frame{kind: kindMsg, id: b("abc-1"), hops: 0, origin: b("alice"), text: b("hello world  two spaces")}},
-		{"MSG x 65535 o ", frame{kind: kindMsg, id: b("x"), hops: 65535, origin: b("o"), text: b("")}},
-		{"MSG x 7 o tab\there", frame{kind: kindMsg, id: b("x"), hops: 7, origin: b("o"), text: b("tab\there")}},
-		{"MSG x 7 o héllo 世界", frame{kind: kindMsg, id: b("x"), hops: 7, origin: b("o"), text: b("héllo 世界")}},
+		{"MSG 00000000000000ab-1 1 alice hello", frame{kind: kindMsg, id: b("00000000000000ab-1"), hops: 1, origin: b("alice"), text: b("hello")}},
+		{"MSG 00000000000000ab-1 0 alice hello world  two spaces", frame{kind: kindMsg, id: b("00000000000000ab-1"), hops: 0, origin: b("alice"), text: b("hello world  two spaces")}},
+		{"MSG 00000000000000ab-2 65535 o t", frame{kind: kindMsg, id: b("00000000000000ab-2"), hops: 65535, origin: b("o"), text: b("t")}},
+		{"MSG 00000000000000ab-2 7 o tab\there", frame{kind: kindMsg, id: b("00000000000000ab-2"), hops: 7, origin: b("o"), text: b("tab\there")}},
+		{"MSG 00000000000000ab-2 7 o héllo 世界", frame{kind: kindMsg, id: b("00000000000000ab-2"), hops: 7, origin: b("o"), text: b("héllo 世界")}},
 		{"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555", frame{kind: kindHello, version: 1, nodeID: b("3f2a9c0d1e2b4a5c"), name: b("alice"), listen: b("127.0.0.1:55555")}},
-		{"HELLO 2 id bob [::1]:1 extra fields ignored", frame{kind: kindHello, version: 2, nodeID: b("id"), name: b("bob"), listen: b("[::1]:1")}},
-		{"HELLO 1 id bob -", frame{kind: kindHello, version: 1, nodeID: b("id"), name: b("bob"), listen: b("-")}},
-		{"HELLO 1 id bob - max-line=1024 future=x", frame{kind: kindHello, version: 1, nodeID: b("id"), name: b("bob"), listen: b("-"), maxLine: 1024}},
+		{"HELLO 2 00000000000000aa bob [::1]:1 extra fields ignored", frame{kind: kindHello, version: 2, nodeID: b("00000000000000aa"), name: b("bob"), listen: b("[::1]:1")}},
+		{"HELLO 1 00000000000000aa bob -", frame{kind: kindHello, version: 1, nodeID: b("00000000000000aa"), name: b("bob"), listen: b("-")}},
+		{"HELLO 1 00000000000000aa bob - max-line=1024 future=x", frame{kind: kindHello, version: 1, nodeID: b("00000000000000aa"), name: b("bob"), listen: b("-"), maxLine: 1024}},
 		{"ERR something went wrong", frame{kind: kindErr, reason: b("something went wrong")}},
 		{"ERR", frame{kind: kindErr}},
 		{"BYE node shutting down", frame{kind: kindBye, reason: b("node shutting down")}},
@@ -52,40 +52,47 @@ func TestParseFrameMalformed(t *testing.T) {
 		{"", "empty line"},
 		{"MSG", "MSG needs"},
 		{"MSG id", "MSG needs"},
-		{"MSG id 1", "MSG needs"},
-		{"MSG id 1 origin", "MSG needs"},
-		{"MSG  1 origin text", "message id is empty"},
-		{"MSG id  origin text", "hop count"},
-		{"MSG id -1 origin text", "hop count"},
-		{"MSG id +1 origin text", "hop count"},
-		{"MSG id 1e3 origin text", "hop count"},
-		{"MSG id 65536 origin text", "more than 65535"},
-		{"MSG id 99999999999999999999 origin text", "hop count"},
-		{"MSG id 1  text", "origin is empty"},
+		{"MSG 00000000000000aa-1 1", "MSG needs"},
+		{"MSG 00000000000000aa-1 1 origin", "MSG needs"},
+		{"MSG  1 origin text", "message id"},
+		{"MSG 00000000000000aa-1 1 origin ", "MSG text is empty"},
+		{"MSG 00000000000000aa-0 1 origin text", "message id"},
+		{"MSG 00000000000000AA-1 1 origin text", "message id"},
+		{"MSG zzzzzzzzzzzzzzzz-1 1 origin text", "message id"},
+		{"MSG 00000000000000aa-1x 1 origin text", "message id"},
+		{"HELLO 1 zzzzzzzzzzzzzzzz name -", "node id"},
+		{"HELLO 1 00000000000000a name -", "node id"},
+		{"MSG 00000000000000aa-1  origin text", "hop count"},
+		{"MSG 00000000000000aa-1 -1 origin text", "hop count"},
+		{"MSG 00000000000000aa-1 +1 origin text", "hop count"},
+		{"MSG 00000000000000aa-1 1e3 origin text", "hop count"},
+		{"MSG 00000000000000aa-1 65536 origin text", "more than 65535"},
+		{"MSG 00000000000000aa-1 99999999999999999999 origin text", "hop count"},
+		{"MSG 00000000000000aa-1 1  text", "origin is empty"},
 		{"MSG i/d 1 origin text", "message id"},
-		{"MSG " + strings.Repeat("a", 65) + " 1 o t", "longer than 64"},
-		{"MSG id 1 " + strings.Repeat("o", 65) + " t", "longer than 64"},
-		{"MSG id 1 o bell\a", "control character 0x07"},
-		{"MSG id 1 o esc\x1b[2J", "control character 0x1b"},
-		{"MSG id 1 o del\x7f", "control character 0x7f"},
-		{"MSG id 1 o nul\x00", "control character 0x00"},
-		{"MSG id 1 o \xff\xfe", "not valid UTF-8"},
+		{"MSG " + strings.Repeat("a", 65) + " 1 o t", "message id"},
+		{"MSG 00000000000000aa-1 1 " + strings.Repeat("o", 65) + " t", "longer than 64"},
+		{"MSG 00000000000000aa-1 1 o bell\a", "control character 0x07"},
+		{"MSG 00000000000000aa-1 1 o esc\x1b[2J", "control character 0x1b"},
+		{"MSG 00000000000000aa-1 1 o del\x7f", "control character 0x7f"},
+		{"MSG 00000000000000aa-1 1 o nul\x00", "control character 0x00"},
+		{"MSG 00000000000000aa-1 1 o \xff\xfe", "not valid UTF-8"},
 		{"HELLO", "HELLO needs"},
-		{"HELLO 1 id name", "HELLO needs"},
-		{"HELLO x id name addr", "not a number"},
-		{"HELLO -1 id name addr", "not a number"},
+		{"HELLO 1 00000000000000aa name", "HELLO needs"},
+		{"HELLO x 00000000000000aa name addr", "not a number"},
+		{"HELLO -1 00000000000000aa name addr", "not a number"},
 		{"HELLO 1 i:d name addr", "node id"},
-		{"HELLO 1 id na!me addr", "name"},
-		{"HELLO 1 id name " + strings.Repeat("a", 256), "listen address"},
-		{"HELLO 1 id name not-an-address", "not HOST:PORT"},
-		{"HELLO 1 id name - max-line=12", "max-line"},
-		{"HELLO 1 id name - max-line=x", "max-line"},
-		{"HELLO 1 id name \x1b[2J:1", "not printable ASCII"},
+		{"HELLO 1 00000000000000aa na!me addr", "name"},
+		{"HELLO 1 00000000000000aa name " + strings.Repeat("a", 256), "listen address"},
+		{"HELLO 1 00000000000000aa name not-an-address", "not HOST:PORT"},
+		{"HELLO 1 00000000000000aa name - max-line=12", "max-line"},
+		{"HELLO 1 00000000000000aa name - max-line=x", "max-line"},
+		{"HELLO 1 00000000000000aa name \x1b[2J:1", "not printable ASCII"},
 		{"ERR bad\x01", "control character"},
 		{"BYE bad\x1b", "control character"},
 		{"msg id 1 o t", "frame type"},
 		{"M!SG x", "frame type"},
-		{" MSG id 1 o t", "frame type"},
+		{" MSG 00000000000000aa-1 1 o t", "frame type"},
 		{"PEERS nocolon", "not HOST:PORT"},
 		{"PEERS " + strings.Repeat("1.2.3.4:5 ", 33), "more than 32"},
 		{"PEERS " + strings.Repeat("a", 250) + ":12345", "longer than 255"},
@@ -115,8 +122,8 @@ func TestParseFrameUnknownWordIsIgnorable(t *testing.T) {
 }
 
 func TestDecoderStream(t *testing.T) {
-	in := "HELLO 1 id a -\r\nMSG m1 1 a one\nMSG m2 2 a two\n" +
-		"MSG m3 1 a " + strings.Repeat("x", 300) + "\n"
+	in := "HELLO 1 00000000000000aa a -\r\nMSG 00000000000000aa-1 1 a one\nMSG 00000000000000aa-2 2 a two\n" +
+		"MSG 00000000000000aa-3 1 a " + strings.Repeat("x", 300) + "\n"
 	d := newDecoder(strings.NewReader(in), 64, 1024) // lines longer than the buffer too
 	var got []string
 	for {
@@ -137,7 +144,7 @@ func TestDecoderStream(t *testing.T) {
 			got = append(got, string(f.id)+":"+string(f.text))
 		}
 	}
-	want := []string{"HELLO a", "m1:one", "m2:two", "m3:" + strings.Repeat("x", 300)}
+	want := []string{"HELLO a", "00000000000000aa-1:one", "00000000000000aa-2:two", "00000000000000aa-3:" + strings.Repeat("x", 300)}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("decoded %q, want %q", got, want)
 	}
@@ -145,7 +152,7 @@ func TestDecoderStream(t *testing.T) {
 
 func TestDecoderLineTooLong(t *testing.T) {
 	for _, bufSize := range []int{64, 4096} {
-		long := "MSG m 1 a " + strings.Repeat("x", 2000) + "\nMSG ok 1 a fine\n"
+		long := "MSG 00000000000000aa-1 1 a " + strings.Repeat("x", 2000) + "\nMSG 00000000000000aa-2 1 a fine\n"
 		d := newDecoder(strings.NewReader(long), bufSize, 1000)
 		_, _, err := d.next()
 		var pe *ProtocolError
@@ -158,7 +165,7 @@ func TestDecoderLineTooLong(t *testing.T) {
 // A line exactly at the limit is accepted; one byte more is not.
 func TestDecoderLimitBoundary(t *testing.T) {
 	const max = 100
-	prefix := "MSG m 1 a "
+	prefix := "MSG 00000000000000aa-1 1 a "
 	exact := prefix + strings.Repeat("x", max-len(prefix))
 	for _, tt := range []struct {
 		line string
@@ -175,22 +182,22 @@ func TestDecoderLimitBoundary(t *testing.T) {
 }
 
 func TestDecoderTruncatedFrame(t *testing.T) {
-	d := newDecoder(strings.NewReader("MSG m 1 a no newline"), 64, 1000)
+	d := newDecoder(strings.NewReader("MSG 00000000000000aa-1 1 a no newline"), 64, 1000)
 	if _, _, err := d.next(); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("next = %v, want io.ErrUnexpectedEOF", err)
 	}
 }
 
 func TestEncodeMsgRoundTrip(t *testing.T) {
-	line := encodeMsg("abc-9", 3, []byte("bob"), []byte("hi there"))
-	if line != "MSG abc-9 3 bob hi there\n" {
+	line := encodeMsg("00000000000000ab-9", 3, []byte("bob"), []byte("hi there"))
+	if line != "MSG 00000000000000ab-9 3 bob hi there\n" {
 		t.Fatalf("encodeMsg = %q", line)
 	}
 	var f frame
 	if err := parseFrame([]byte(strings.TrimSuffix(line, "\n")), &f); err != nil {
 		t.Fatal(err)
 	}
-	if string(f.id) != "abc-9" || f.hops != 3 || string(f.origin) != "bob" || string(f.text) != "hi there" {
+	if string(f.id) != "00000000000000ab-9" || f.hops != 3 || string(f.origin) != "bob" || string(f.text) != "hi there" {
 		t.Fatalf("round trip = %+v", f)
 	}
 }
