@@ -1,5 +1,7 @@
 package node
 
+import "time"
+
 // flood is the whole flood rule for a MSG frame from peer from: the first
 // copy of an id is forwarded to every other peer and delivered once; any
 // later copy is counted as a duplicate and dropped. seen.add is the atomic
@@ -47,7 +49,11 @@ func (n *Node) forward(line string, except *peer) int {
 	if except != nil {
 		factor = relaySlack
 	}
-	var overBuf [8]*peer
+	type wait struct {
+		p *peer
+		t ticket
+	}
+	var overBuf [8]wait
 	over := overBuf[:0]
 	copies := 0
 	n.fanOut.Lock()
@@ -66,25 +72,31 @@ func (n *Node) forward(line string, except *peer) int {
 		if except != nil {
 			except.c.relayed.Add(1)
 		}
-		full, err := p.q.add(line, factor)
+		t, full, err := p.q.add(line, factor)
 		if err != nil {
 			p.c.msgsOut.Add(^uint64(0))
 			if except != nil {
 				except.c.relayed.Add(^uint64(0))
 			}
-			if err == errQueueFull {
+			if err != errQueueClosed {
 				p.slow()
 			}
 			continue
 		}
 		copies++
 		if full {
-			over = append(over, p)
+			over = append(over, wait{p, t})
 		}
 	}
 	n.fanOut.Unlock()
-	for _, p := range over {
-		p.q.waitRoom(factor, p.patience(), p.gone)
+	for _, w := range over {
+		var patience time.Duration // our own message: no patience
+		if except != nil {
+			patience = w.p.patience()
+		}
+		if w.p.q.waitRoom(w.t, factor, patience, w.p.gone) {
+			w.p.slow()
+		}
 	}
 	return copies
 }

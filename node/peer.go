@@ -147,8 +147,8 @@ func (p *peer) abort(reason string) {
 	p.conn.Close()
 }
 
-// slow disconnects a peer whose queue hit its hard limit or made no
-// progress for SlowPeerTimeout.
+// slow disconnects a peer whose queue is past its bound and whose writer
+// has moved nothing for SlowPeerTimeout.
 func (p *peer) slow() {
 	p.n.slowPeers.Add(1)
 	p.abort(fmt.Sprintf("slow peer: it took nothing from its full send queue for %v", p.n.cfg.SlowPeerTimeout))
@@ -156,6 +156,28 @@ func (p *peer) slow() {
 
 // patience is how long a full queue may hold up whoever queues to it.
 func (p *peer) patience() time.Duration { return p.n.cfg.SlowPeerTimeout / 5 }
+
+// progressWriter is what the writer's bufio.Writer writes to: it tells the
+// queue whenever bytes move, and keeps the write deadline WriteTimeout
+// ahead of the last progress, so the deadline bounds a stall, never a long
+// run of writes under load. Only the writer goroutine uses it.
+type progressWriter struct {
+	p        *peer
+	deadline time.Time // the write deadline last set
+}
+
+func (w *progressWriter) Write(b []byte) (int, error) {
+	timeout := w.p.n.cfg.WriteTimeout
+	if now := time.Now(); w.deadline.Sub(now) < timeout-timeout/8 {
+		w.deadline = now.Add(timeout)
+		w.p.conn.SetWriteDeadline(w.deadline)
+	}
+	n, err := w.p.conn.Write(b)
+	if n > 0 {
+		w.p.q.progressed()
+	}
+	return n, err
+}
 
 // readLoop reads frames until the connection ends, then cleans up.
 func (p *peer) readLoop() {
@@ -272,7 +294,7 @@ func (p *peer) protocolError(pe *ProtocolError) {
 func (p *peer) writeLoop() {
 	defer p.n.wg.Done()
 	defer close(p.writerDone)
-	bw := bufio.NewWriterSize(p.conn, p.n.cfg.BufferSize)
+	bw := bufio.NewWriterSize(&progressWriter{p: p}, p.n.cfg.BufferSize)
 	var batch []string
 	keepalive := time.NewTicker(p.n.cfg.KeepAlive / 2)
 	defer keepalive.Stop()
@@ -281,7 +303,7 @@ func (p *peer) writeLoop() {
 		select {
 		case <-p.q.ready:
 			lastWrite = time.Now()
-			if err := p.writeQueued(bw, &batch, lastWrite); err != nil {
+			if err := p.writeQueued(bw, &batch); err != nil {
 				p.abort("write failed: " + err.Error())
 				return
 			}
@@ -291,12 +313,12 @@ func (p *peer) writeLoop() {
 			}
 			lastWrite = now
 			p.q.tryAdd(pingLine)
-			if err := p.writeQueued(bw, &batch, now); err != nil {
+			if err := p.writeQueued(bw, &batch); err != nil {
 				p.abort("write failed: " + err.Error())
 				return
 			}
 		case <-p.stop:
-			err := p.writeQueued(bw, &batch, time.Now())
+			err := p.writeQueued(bw, &batch)
 			if _, bye := p.getReason(); err == nil && bye != "" {
 				bw.WriteString(encodeBye(bye))
 				err = bw.Flush()
@@ -312,14 +334,9 @@ func (p *peer) writeLoop() {
 }
 
 // writeQueued writes everything queued, then flushes.
-func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string, now time.Time) error {
-	for first := true; ; first = false {
+func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string) error {
+	for {
 		*batch = p.q.take(*batch)
-		// The deadline bounds a stall, not a run of batches under load.
-		if !first {
-			now = time.Now()
-		}
-		p.conn.SetWriteDeadline(now.Add(p.n.cfg.WriteTimeout))
 		if len(*batch) == 0 {
 			return bw.Flush()
 		}

@@ -7,21 +7,33 @@ import (
 )
 
 // sendQueue is a peer's bounded queue of encoded frames, filled by the flood
-// path and drained by the peer's writer.
+// path and drained by the peer's writer, at most writeBatch frames at a
+// time.
 //
 // Its bound (frames and bytes) is soft: add always appends, so the fan-out
 // can queue a frame to every peer in one step without waiting under its
-// lock, and reports when the queue is past its bound; the caller then waits
-// for room with waitRoom after releasing the lock. That wait is the
-// backpressure that slows a sender down to what the slowest path carries.
+// lock, and hands back a ticket; the caller then waits with waitRoom,
+// after releasing the lock, until its own frame is within the bound from
+// the head of the queue. That wait is the backpressure that slows a
+// sender down to what the slowest path carries, and it is fair: frames
+// queued later never keep an earlier waiter waiting.
 //
-// A wait never lasts long without progress: if the writer takes nothing
-// for the patience, the waiter goes on anyway. Bounded queues that wait on
-// each other around a cycle of peers (a store-and-forward deadlock under
-// saturation) therefore unwind instead of cutting a healthy link. What is
-// really bounded is the hard limit: add fails, and the peer is slow, once
-// the queue holds hardFactor times its bound, or is past its bound while
-// the writer has taken nothing for the stall timeout.
+// Who waits how long:
+//   - The origin of a message (Send) waits at the bound, for as long as
+//     the queue moves. It is in no cycle of waits, so it needs no escape.
+//   - A relay (a reader forwarding) waits past relaySlack times the bound.
+//     Relays wait on each other around cycles of peers, and a cycle of full
+//     queues is a store-and-forward deadlock; so a relay stops waiting when
+//     the writer has taken nothing for the patience, and the cycle unwinds.
+//   - Past hardFactor times the bound (the memory bound) everyone waits for
+//     as long as bytes move, patience or not.
+//
+// Progress is measured in bytes, not batches: the writer reports every
+// write that moved bytes (progressed), so a peer that is busy but keeps
+// taking frames is never slow. The clocks restart when an idle writer is
+// handed frames, so a queue that was quiet is not judged by its last write
+// long ago. A peer is slow only when its queue is past its bound and
+// nothing has moved for the stall timeout.
 //
 // mu guards every field below it.
 type sendQueue struct {
@@ -30,62 +42,83 @@ type sendQueue struct {
 	stall     time.Duration // no progress for this long while over the bound: slow peer
 	ready     chan struct{} // capacity 1: signalled when the queue becomes non-empty
 
-	mu       sync.Mutex
-	frames   []string
-	bytes    int
-	closed   bool
-	lastTake time.Time     // when the writer last took frames (or the queue was made)
-	waiters  int           // goroutines in waitRoom
-	space    chan struct{} // closed and replaced when the writer takes and someone waits
+	mu           sync.Mutex
+	frames       []string // frames[head:] are queued
+	head         int
+	bytes        int
+	closed       bool
+	writing      bool          // the writer holds frames it took and has not finished writing
+	lastTake     time.Time     // last time the writer took frames, or an idle writer was handed some
+	lastProgress time.Time     // last time bytes moved, or an idle writer was handed frames
+	added        ticket        // frames and bytes ever added
+	taken        ticket        // frames and bytes ever taken by the writer
+	waiters      int           // goroutines in waitRoom
+	space        chan struct{} // closed and replaced when the writer takes and someone waits
 }
 
 var (
-	errQueueFull   = errors.New("send queue full")
-	errQueueClosed = errors.New("send queue closed")
+	errQueueStalled = errors.New("send queue past its bound and not moving")
+	errQueueClosed  = errors.New("send queue closed")
 )
 
 // Bounds are scaled by a factor: Send waits at the bound itself (factor
 // 1), relays only past relaySlack times it, so the origin of the traffic is
-// throttled first. No queue grows past hardFactor times its bound.
+// throttled first. Past hardFactor times it nobody is let through while
+// bytes move: a queue holds at most that, and one frame more for each
+// goroutine queueing to it at the moment.
 const (
 	relaySlack = 4
 	hardFactor = 16
 )
 
+// ticket counts frames and bytes through a queue; a frame's ticket is the
+// count up to and including it.
+type ticket struct{ frames, bytes int }
+
 func newSendQueue(maxFrames, maxBytes int, stall time.Duration) *sendQueue {
 	return &sendQueue{
-		maxFrames: maxFrames,
-		maxBytes:  maxBytes,
-		stall:     stall,
-		ready:     make(chan struct{}, 1),
-		space:     make(chan struct{}),
-		lastTake:  time.Now(),
+		maxFrames:    maxFrames,
+		maxBytes:     maxBytes,
+		stall:        stall,
+		ready:        make(chan struct{}, 1),
+		space:        make(chan struct{}),
+		lastProgress: time.Now(),
+		lastTake:     time.Now(),
 	}
 }
 
 // overLocked reports whether the queue is past factor times its bound. One
 // frame larger than the byte bound alone is not: it must be able to go.
 func (q *sendQueue) overLocked(factor int) bool {
-	return len(q.frames) > factor*q.maxFrames || (q.bytes > factor*q.maxBytes && len(q.frames) > 1)
+	n := len(q.frames) - q.head
+	return n > factor*q.maxFrames || (q.bytes > factor*q.maxBytes && n > 1)
 }
 
-// add appends f and reports whether the queue is now past factor times its
-// bound (the caller should waitRoom). It never waits. errQueueFull means
-// the peer is slow: past the hard limit, or past the bound with no
-// progress for the stall timeout.
-func (q *sendQueue) add(f string, factor int) (over bool, err error) {
+// add appends f, returns its ticket and reports whether the queue is now
+// past factor times its bound (the caller should waitRoom). It never
+// waits. errQueueStalled means the peer is slow: past the bound with
+// nothing moved for the stall timeout.
+func (q *sendQueue) add(f string, factor int) (t ticket, over bool, err error) {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return false, errQueueClosed
+		return t, false, errQueueClosed
 	}
-	if q.overLocked(hardFactor) || (q.overLocked(1) && time.Since(q.lastTake) > q.stall) {
+	if q.overLocked(1) && time.Since(q.lastProgress) > q.stall {
 		q.mu.Unlock()
-		return false, errQueueFull
+		return t, false, errQueueStalled
 	}
-	wasEmpty := len(q.frames) == 0
+	wasEmpty := len(q.frames) == q.head
+	if wasEmpty && !q.writing {
+		// The writer is idle: its clocks start now.
+		q.lastProgress = time.Now()
+		q.lastTake = q.lastProgress
+	}
 	q.frames = append(q.frames, f)
 	q.bytes += len(f)
+	q.added.frames++
+	q.added.bytes += len(f)
+	t = q.added
 	over = q.overLocked(factor)
 	q.mu.Unlock()
 	if wasEmpty {
@@ -94,13 +127,21 @@ func (q *sendQueue) add(f string, factor int) (over bool, err error) {
 		default:
 		}
 	}
-	return over, nil
+	return t, over, nil
 }
 
-// waitRoom waits until the queue is within factor times its bound, or the
-// writer has taken nothing for patience (then it returns at once: waiting
-// longer could only deadlock), or the peer goes away.
-func (q *sendQueue) waitRoom(factor int, patience time.Duration, gone <-chan struct{}) {
+// waitRoom waits until the frame with ticket t is within factor times the
+// bound from the head of the queue, or the peer goes away. Waiting for
+// one's own frame rather than for the queue to shrink is fair: later frames
+// cannot keep an earlier waiter waiting.
+//
+// A relay (patience > 0) also stops waiting when the writer has taken
+// nothing for patience: relays wait on each other around cycles of peers,
+// and waiting longer could only deadlock. The origin of a message
+// (patience 0) is in no such cycle and waits for room. Either way, when
+// nothing has moved for the stall timeout the peer is slow: waitRoom
+// reports it, and the caller disconnects the peer.
+func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone <-chan struct{}) (stalled bool) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -109,10 +150,17 @@ func (q *sendQueue) waitRoom(factor int, patience time.Duration, gone <-chan str
 	}()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for !q.closed && q.overLocked(factor) {
-		left := patience - time.Since(q.lastTake)
+	for !q.closed && q.aheadLocked(t, factor) {
+		left := q.stall - time.Since(q.lastProgress)
 		if left <= 0 {
-			return
+			return true
+		}
+		if patience > 0 && !q.aheadLocked(t, hardFactor) {
+			p := patience - time.Since(q.lastTake)
+			if p <= 0 {
+				return false
+			}
+			left = min(left, p)
 		}
 		q.waiters++
 		space := q.space
@@ -132,35 +180,72 @@ func (q *sendQueue) waitRoom(factor int, patience time.Duration, gone <-chan str
 		q.mu.Lock()
 		q.waiters--
 		if gave {
-			return
+			return false
 		}
 	}
+	return false
+}
+
+// aheadLocked reports whether more than factor times the bound is queued
+// up to and including the frame with ticket t.
+func (q *sendQueue) aheadLocked(t ticket, factor int) bool {
+	frames, bytes := t.frames-q.taken.frames, t.bytes-q.taken.bytes
+	return frames > factor*q.maxFrames || (bytes > factor*q.maxBytes && frames > 1)
 }
 
 // tryAdd appends f only if the queue is within its bound. It is for
 // control frames (ERR, PEERS) that must never make anyone wait.
 func (q *sendQueue) tryAdd(f string) bool {
 	q.mu.Lock()
-	if q.closed || len(q.frames) >= q.maxFrames || q.bytes+len(f) > q.maxBytes {
+	if q.closed || len(q.frames)-q.head >= q.maxFrames || q.bytes+len(f) > q.maxBytes {
 		q.mu.Unlock()
 		return false
 	}
 	q.mu.Unlock()
-	_, err := q.add(f, 1)
+	_, _, err := q.add(f, 1)
 	return err == nil
 }
 
-// take moves every queued frame into buf (which it empties first) and
-// returns it; the writer passes back the same buf each time, so the two
-// slices are swapped and nothing is allocated in the steady state.
+// writeBatch is the most frames the writer takes at once. Taking a
+// bounded batch keeps the queue's length an honest measure of its backlog:
+// room appears as soon as one batch is written, not after everything that
+// was queued when the writer last looked.
+const writeBatch = 256
+
+// take moves up to writeBatch queued frames, oldest first, into buf (which
+// it empties first) and returns it; the writer passes back the same buf
+// each time, so nothing is allocated in the steady state.
 func (q *sendQueue) take(buf []string) []string {
 	clear(buf)
 	buf = buf[:0]
 	q.mu.Lock()
-	buf, q.frames = q.frames, buf
-	q.bytes = 0
-	if len(buf) > 0 {
+	live := q.frames[q.head:]
+	n := min(len(live), writeBatch)
+	buf = append(buf, live[:n]...)
+	for _, f := range live[:n] {
+		q.bytes -= len(f)
+		q.taken.bytes += len(f)
+	}
+	q.taken.frames += n
+	clear(live[:n])
+	q.head += n
+	switch {
+	case q.head == len(q.frames):
+		// Empty: start again at the front; give back an array that a
+		// burst made much larger than the bound.
+		q.frames, q.head = q.frames[:0], 0
+		if cap(q.frames) > 2*q.maxFrames {
+			q.frames = nil
+		}
+	case q.head >= writeBatch && q.head >= len(q.frames)/2:
+		m := copy(q.frames, q.frames[q.head:])
+		clear(q.frames[m:])
+		q.frames, q.head = q.frames[:m], 0
+	}
+	q.writing = n > 0
+	if n > 0 {
 		q.lastTake = time.Now()
+		q.lastProgress = q.lastTake
 		if q.waiters > 0 {
 			close(q.space)
 			q.space = make(chan struct{})
@@ -168,6 +253,13 @@ func (q *sendQueue) take(buf []string) []string {
 	}
 	q.mu.Unlock()
 	return buf
+}
+
+// progressed records that the writer moved bytes to the connection.
+func (q *sendQueue) progressed() {
+	q.mu.Lock()
+	q.lastProgress = time.Now()
+	q.mu.Unlock()
 }
 
 // close refuses further frames and wakes waiting ones. Frames already
@@ -185,5 +277,5 @@ func (q *sendQueue) close() {
 func (q *sendQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.frames)
+	return len(q.frames) - q.head
 }
