@@ -53,7 +53,8 @@ func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 
 // handshakeOut sends our HELLO, reads the answer and registers the peer.
 func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
-	deadline := time.Now().Add(n.cfg.HandshakeTimeout)
+	start := time.Now()
+	deadline := start.Add(n.cfg.HandshakeTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -80,8 +81,14 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		f, size, err = dec.next()
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+		var ne net.Error
+		timedOut := errors.As(err, &ne) && ne.Timeout()
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, context.Cause(ctx) // canceled: a signal, Close
+		}
+		if timedOut || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w from %s within %v: is it a p2p node?", ErrNoHello, conn.RemoteAddr(),
+				deadline.Sub(start).Round(100*time.Millisecond))
 		}
 		return nil, handshakeReadErr(err)
 	}

@@ -174,6 +174,37 @@ func TestConnectRefusedAddress(t *testing.T) {
 	}
 }
 
+// A listener that accepts but never says HELLO (not a p2p node) makes
+// Connect fail with a message that says so, whether the handshake timeout
+// or the dial timeout ends the wait first.
+func TestConnectToSilentListenerSaysNoHello(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	for _, tc := range []struct{ handshake, dial time.Duration }{
+		{200 * time.Millisecond, time.Hour}, {time.Hour, 200 * time.Millisecond}, {200 * time.Millisecond, 200 * time.Millisecond},
+	} {
+		c := newCluster(t, TCP{}, 1, func(cfg *Config) { cfg.HandshakeTimeout, cfg.DialTimeout = tc.handshake, tc.dial })
+		_, err := c.nodes[0].Connect(context.Background(), silent.Addr().String())
+		want := "no HELLO from " + silent.Addr().String() + " within 200ms: is it a p2p node?"
+		if !errors.Is(err, ErrNoHello) || !strings.Contains(err.Error(), want) {
+			t.Errorf("handshake timeout %v, dial timeout %v: Connect = %v, want ErrNoHello saying %q", tc.handshake, tc.dial, err, want)
+		}
+		c.close()
+	}
+}
+
 // A canceled context ends a connect that is waiting for HELLO, and Close
 // ends the node's own dials: neither waits for the handshake timeout.
 func TestCanceledConnectAndCloseDoNotWait(t *testing.T) {

@@ -23,6 +23,7 @@ var (
 	ErrUnknownPeer      = errors.New("no such peer")
 	ErrEmptyText        = errors.New("empty message text")
 	ErrBadText          = errors.New("bad message text")
+	ErrNoHello          = errors.New("no HELLO") // the other side accepted but did not answer the handshake
 )
 
 // Node is one member of a flood-fill chat network. It listens, connects to
