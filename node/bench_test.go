@@ -79,7 +79,7 @@ func BenchmarkRelay(b *testing.B) {
 	text := strings.Repeat("x", 100)
 	var sb strings.Builder
 	for i := 0; i < b.N; i++ {
-		fmt.Fprintf(&sb, "MSG 00000000000000aa-%d 1 in %s\n", i, text)
+		fmt.Fprintf(&sb, "MSG 00000000000000aa-%d 1 in %s\n", i+1, text)
 	}
 	frames := []byte(sb.String())
 	delivered := make(chan struct{})
