@@ -3,8 +3,11 @@
 // HELLO handshake, and floods chat messages. Every message has a unique id;
 // a node delivers a message the first time it sees the id, forwards it to
 // every peer but the one it came from, and drops later copies, so cycles
-// end. The seen set is bounded by age and count, and a hop limit is a
-// second safety net.
+// end. Whether an id is new is decided by the delivered log, which keeps
+// each origin's delivered sequence numbers in a few bytes (ids are
+// NODE-ID-SEQ), so a late copy is a duplicate however long ago the first
+// one came; the seen table of recent ids' details is bounded by age and
+// count, and a hop limit is a second safety net.
 //
 // The wire protocol is text, one frame per line (see docs/protocol.md):
 //
