@@ -66,7 +66,7 @@ func newCommandTable() *commandTable {
 		{name: "peers", run: runPeers, summary: "list the connected peers",
 			help: "One line per peer: name, announced address, inbound or outbound, messages delivered from it, duplicates from it and copies sent to it."},
 		{name: "seen", run: runSeen, summary: "list the remembered message ids",
-			help: "One line per id, oldest first: id, origin, copies that arrived after the first. Ids are forgotten after -seen-ttl or past -seen-max."},
+			help: "One line per id, oldest first: id, origin, copies that arrived after the first. Details are forgotten after -seen-ttl or past -seen-max; a forgotten id stays delivered (the delivered log remembers it)."},
 		{name: "stats", run: runStats, summary: "show the node's counters",
 			help: "One counter per line: peers, seen, sent, delivered, duplicates, forwarded, frames and bytes in and out, protocol errors, slow peers."},
 		{name: "wait", args: "[-t DURATION] peers N | message TEXT | message /REGEXP/ | messages N", min: 2, max: -1,

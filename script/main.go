@@ -308,8 +308,9 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.BoolVar(&o.stay, "stay", false, "at the end of the input keep running (as a relay) until SIGINT or SIGTERM")
 	fs.BoolVar(&o.keepGoing, "keep-going", false, "after a failed command carry on with the next; exit 1 at the end")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "default timeout of wait (more than 0)")
-	fs.DurationVar(&o.cfg.SeenTTL, "seen-ttl", d.SeenTTL, "forget a message id after this long (more than 0)")
-	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "remember at most this many message ids (at least 1)")
+	fs.DurationVar(&o.cfg.SeenTTL, "seen-ttl", d.SeenTTL, "forget a message id's details (the seen command) after this long; it stays delivered (more than 0)")
+	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "keep the details of at most this many message ids; forgotten ones stay delivered (at least 1)")
+	fs.IntVar(&o.cfg.SeenOrigins, "seen-origins", d.SeenOrigins, "remember which messages were delivered for at most this many origin nodes (at least 1)")
 	fs.IntVar(&o.cfg.MaxLineBytes, "max-line", d.MaxLineBytes, "longest frame in bytes, on the wire and in scripts (512 to 1073741824)")
 	fs.IntVar(&o.cfg.QueueFrames, "queue", d.QueueFrames, "frames queued per peer before the sender waits for room (16 times it: slow peer; at least 1)")
 	fs.IntVar(&o.cfg.QueueBytes, "queue-bytes", d.QueueBytes, "bytes queued per peer before the sender waits for room (16 times it: slow peer; at least 1)")
@@ -352,6 +353,7 @@ func checkFlags(o *options) error {
 		{"timeout", int64(o.timeout), 1},
 		{"seen-ttl", int64(c.SeenTTL), 1},
 		{"seen-max", int64(c.SeenMax), 1},
+		{"seen-origins", int64(c.SeenOrigins), 1},
 		{"queue", int64(c.QueueFrames), 1},
 		{"queue-bytes", int64(c.QueueBytes), 1},
 		{"slow-peer", int64(c.SlowPeerTimeout), 1},

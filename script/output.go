@@ -314,6 +314,7 @@ func statFields(s node.Stats) []struct {
 		{"transmissions", s.MsgsOut},
 		{"protocol_errors", s.ProtocolErrors}, {"slow_peers", s.SlowPeers}, {"refused_conns", s.RefusedConns},
 		{"too_long_for_peer", s.TooLongForPeer},
+		{"seen_origins", uint64(s.SeenOrigins)}, {"gap_jumps", s.GapJumps},
 	}
 }
 

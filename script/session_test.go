@@ -271,6 +271,7 @@ func TestBadCommandLine(t *testing.T) {
 		{[]string{"-queue-bytes", "-1"}, "-queue-bytes -1: must be more than 0"},
 		{[]string{"-seen-ttl", "0s"}, "-seen-ttl 0s: must be more than 0"},
 		{[]string{"-seen-max", "0"}, "-seen-max 0: must be more than 0"},
+		{[]string{"-seen-origins", "0"}, "-seen-origins 0: must be more than 0"},
 		{[]string{"-slow-peer", "0s"}, "-slow-peer 0s: must be more than 0"},
 		{[]string{"-max-hops", "0"}, "-max-hops 0: must be more than 0"},
 		{[]string{"-max-hops", "70000"}, "-max-hops 70000: must be at most 65535"},
