@@ -68,7 +68,7 @@ func newCommandTable() *commandTable {
 		{name: "seen", run: runSeen, summary: "list the remembered message ids",
 			help: "One line per id, oldest first: id, origin, copies that arrived after the first. Details are forgotten after -seen-ttl or past -seen-max; a forgotten id stays delivered (the delivered log remembers it)."},
 		{name: "stats", run: runStats, summary: "show the node's counters",
-			help: "One counter per line: peers, seen, sent, delivered, duplicates, forwarded, frames and bytes in and out, protocol errors, slow peers."},
+			help: "One counter per line: peers, seen, sent, delivered, duplicates, forwarded, frames and bytes in and out, transmissions, protocol errors, slow peers, refused connections, messages too long for a peer, origins in the delivered log (seen_origins) and times an origin's missing messages were given up (gap_jumps)."},
 		{name: "wait", args: "[-t DURATION] peers N | message TEXT | message /REGEXP/ | messages N", min: 2, max: -1,
 			run: runWait, complete: completeWait,
 			summary: "wait for peers, a message or a count of messages",

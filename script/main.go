@@ -310,7 +310,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "default timeout of wait (more than 0)")
 	fs.DurationVar(&o.cfg.SeenTTL, "seen-ttl", d.SeenTTL, "forget a message id's details (the seen command) after this long; it stays delivered (more than 0)")
 	fs.IntVar(&o.cfg.SeenMax, "seen-max", d.SeenMax, "keep the details of at most this many message ids; forgotten ones stay delivered (at least 1)")
-	fs.IntVar(&o.cfg.SeenOrigins, "seen-origins", d.SeenOrigins, "remember which messages were delivered for at most this many origin nodes (at least 1)")
+	fs.IntVar(&o.cfg.SeenOrigins, "seen-origins", d.SeenOrigins, "remember which messages were delivered for at most this many origin nodes; past it the one heard from least recently is forgotten, and a late copy of its messages would be delivered again (at least 1)")
 	fs.IntVar(&o.cfg.MaxLineBytes, "max-line", d.MaxLineBytes, "longest frame in bytes, on the wire and in scripts (512 to 1073741824)")
 	fs.IntVar(&o.cfg.QueueFrames, "queue", d.QueueFrames, "frames queued per peer before the sender waits for room (16 times it: slow peer; at least 1)")
 	fs.IntVar(&o.cfg.QueueBytes, "queue-bytes", d.QueueBytes, "bytes queued per peer before the sender waits for room (16 times it: slow peer; at least 1)")
