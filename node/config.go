@@ -46,7 +46,7 @@ type Config struct {
 	MaxLineBytes int
 	// QueueFrames and QueueBytes bound each peer's send queue softly: past
 	// them whoever queues waits for room (see sendQueue); 16 times them is
-	// the hard limit, past which the peer is disconnected as slow.
+	// the hard limit, past which everyone waits while bytes move.
 	QueueFrames int
 	QueueBytes  int
 	// SlowPeerTimeout: a peer whose queue is past its bound and whose

@@ -150,6 +150,9 @@ func (p *peer) abort(reason string) {
 // slow disconnects a peer whose queue is past its bound and whose writer
 // has moved nothing for SlowPeerTimeout.
 func (p *peer) slow() {
+	if !p.q.close() {
+		return // going already: several waiters may find it stalled at once
+	}
 	p.n.slowPeers.Add(1)
 	p.abort(fmt.Sprintf("slow peer: it took nothing from its full send queue for %v", p.n.cfg.SlowPeerTimeout))
 }

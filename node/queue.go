@@ -262,16 +262,19 @@ func (q *sendQueue) progressed() {
 	q.mu.Unlock()
 }
 
-// close refuses further frames and wakes waiting ones. Frames already
-// queued stay for the writer to flush.
-func (q *sendQueue) close() {
+// close refuses further frames and wakes waiting ones, and reports
+// whether this call closed it. Frames already queued stay for the writer
+// to flush.
+func (q *sendQueue) close() bool {
 	q.mu.Lock()
-	if !q.closed {
-		q.closed = true
-		close(q.space)
-		q.space = make(chan struct{})
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
 	}
-	q.mu.Unlock()
+	q.closed = true
+	close(q.space)
+	q.space = make(chan struct{})
+	return true
 }
 
 func (q *sendQueue) len() int {
