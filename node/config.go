@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"github.com/p2p-chat/p2p/node/wire"
 	"time"
 )
 
@@ -203,11 +204,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.IdleTimeout <= c.KeepAlive {
 		return c, fmt.Errorf("config: IdleTimeout (%v) must be more than KeepAlive (%v)", c.IdleTimeout, c.KeepAlive)
 	}
-	if c.MaxLineBytes < minMaxLine || c.MaxLineBytes > 1<<30 {
-		return c, fmt.Errorf("config: MaxLineBytes is %d, it must be from %d to %d", c.MaxLineBytes, minMaxLine, 1<<30)
+	if c.MaxLineBytes < wire.MinMaxLine || c.MaxLineBytes > 1<<30 {
+		return c, fmt.Errorf("config: MaxLineBytes is %d, it must be from %d to %d", c.MaxLineBytes, wire.MinMaxLine, 1<<30)
 	}
-	if c.MaxHops > maxWireHops {
-		return c, fmt.Errorf("config: MaxHops is %d, the most is %d", c.MaxHops, maxWireHops)
+	if c.MaxHops > wire.MaxHops {
+		return c, fmt.Errorf("config: MaxHops is %d, the most is %d", c.MaxHops, wire.MaxHops)
 	}
 	if c.BufferSize < 64 {
 		c.BufferSize = 64
@@ -221,5 +222,5 @@ func (c Config) MaxTextBytes() int {
 	if c.MaxLineBytes == 0 {
 		c.MaxLineBytes = DefaultConfig().MaxLineBytes
 	}
-	return c.MaxLineBytes - (len(frameMsg) + 1 + maxTokenLen + 1 + 5 + 1 + maxTokenLen + 1)
+	return wire.MaxText(c.MaxLineBytes)
 }

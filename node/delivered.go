@@ -116,32 +116,3 @@ func (d *deliveredLog) forgetLeastRecent() {
 	o := d.lru.Remove(e).(*originLog)
 	delete(d.origins, o.node)
 }
-
-// parseID splits a message id NODE-ID-SEQ (16 lower-case hex digits, a
-// dash, a decimal number from 1 to 2^63-1 without leading zeros).
-func parseID(id []byte) (node, seq uint64, ok bool) {
-	if len(id) < 18 || len(id) > 16+1+19 || id[16] != '-' || !isNodeID(id[:16]) {
-		return 0, 0, false
-	}
-	for _, c := range id[:16] {
-		v := c - '0'
-		if c >= 'a' {
-			v = c - 'a' + 10
-		}
-		node = node<<4 | uint64(v)
-	}
-	digits := id[17:]
-	if digits[0] == '0' {
-		return 0, 0, false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, 0, false
-		}
-		if seq > (math.MaxInt64-uint64(c-'0'))/10 {
-			return 0, 0, false
-		}
-		seq = seq*10 + uint64(c-'0')
-	}
-	return node, seq, true
-}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/p2p-chat/p2p/node/wire"
 	"math/rand/v2"
 	"testing"
 )
@@ -25,9 +26,9 @@ func TestParseID(t *testing.T) {
 		{"zzzzzzzzzzzzzzzz-1", 0, 0, false},
 		{"m1", 0, 0, false},
 	} {
-		node, seq, ok := parseID([]byte(tc.id))
+		node, seq, ok := wire.ParseID([]byte(tc.id))
 		if ok != tc.ok || ok && (node != tc.node || seq != tc.seq) {
-			t.Errorf("parseID(%q) = %x, %d, %v; want %x, %d, %v", tc.id, node, seq, ok, tc.node, tc.seq, tc.ok)
+			t.Errorf("wire.ParseID(%q) = %x, %d, %v; want %x, %d, %v", tc.id, node, seq, ok, tc.node, tc.seq, tc.ok)
 		}
 	}
 }

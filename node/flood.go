@@ -1,14 +1,18 @@
 package node
 
-import "time"
+import (
+	"time"
+
+	"github.com/p2p-chat/p2p/node/wire"
+)
 
 // flood is the whole flood rule for a MSG frame from peer from: the first
 // copy of an id is forwarded to every other peer and delivered once; any
 // later copy is counted as a duplicate and dropped. seen.add is the atomic
 // test-and-set, so two copies racing in on two connections give one
 // delivery and one forward.
-func (n *Node) flood(from *peer, f *frame) {
-	id, fresh := n.seen.add(f.id, f.origin)
+func (n *Node) flood(from *peer, f *wire.Frame) {
+	id, fresh := n.seen.add(f.ID, f.Origin)
 	if !fresh {
 		from.c.duplicates.Add(1)
 		return
@@ -17,14 +21,14 @@ func (n *Node) flood(from *peer, f *frame) {
 
 	// One allocation holds the forwarded frame; the delivered message's
 	// origin and text are slices of it.
-	line := encodeMsg(id, f.hops+1, f.origin, f.text)
+	line := wire.EncodeMsg(id, f.Hops+1, f.Origin, f.Text)
 	textEnd := len(line) - 1
-	textStart := textEnd - len(f.text)
-	originStart := textStart - 1 - len(f.origin)
+	textStart := textEnd - len(f.Text)
+	originStart := textStart - 1 - len(f.Origin)
 
 	// A line at the limit can grow by a digit when its hop count does; never
 	// send a peer a line it must refuse.
-	if f.hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
+	if f.Hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
 		n.recent.add(line)
 		n.forward(line, from)
 	}
@@ -32,7 +36,7 @@ func (n *Node) flood(from *peer, f *frame) {
 		ID:     id,
 		Origin: line[originStart : textStart-1],
 		From:   from.info.Name,
-		Hops:   f.hops,
+		Hops:   f.Hops,
 		Text:   line[textStart:textEnd],
 	}})
 }

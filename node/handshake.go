@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/p2p-chat/p2p/node/wire"
 	"net"
 	"sync"
 	"time"
@@ -66,19 +67,19 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		close(fired)
 	})
 	defer unwatch()
-	hello := encodeHello(ProtocolVersion, n.id, n.name, n.addr, n.cfg.MaxLineBytes)
+	hello := wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes)
 	if _, err := conn.Write([]byte(hello)); err != nil {
 		return nil, err
 	}
-	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
-	f, size, err := dec.next()
-	if err == nil && f.kind == kindPeers {
+	dec := wire.NewReader(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
+	f, size, err := dec.Next()
+	if err == nil && f.Kind == wire.KindPeers {
 		// A full node names others before it refuses: remember them.
-		for _, a := range f.addrs {
+		for _, a := range f.Addrs {
 			n.learn(string(a), "", "", conn.RemoteAddr().String())
 		}
 		n.join.poke()
-		f, size, err = dec.next()
+		f, size, err = dec.Next()
 	}
 	if err != nil {
 		var ne net.Error
@@ -92,12 +93,12 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		}
 		return nil, handshakeReadErr(err)
 	}
-	switch f.kind {
-	case kindHello:
-	case kindErr:
-		return nil, fmt.Errorf("refused: %s", f.reason)
+	switch f.Kind {
+	case wire.KindHello:
+	case wire.KindErr:
+		return nil, fmt.Errorf("refused: %s", f.Reason)
 	default:
-		return nil, sendRefusal(conn, protoErr("expected HELLO, got %s", f.word))
+		return nil, sendRefusal(conn, wire.Errorf("expected HELLO, got %s", f.Word))
 	}
 	p, err := n.register(conn, dec, f, false)
 	if err != nil {
@@ -144,7 +145,7 @@ func (n *Node) acceptLoop() {
 			// must not slow down accepting. Stats counts them.
 			n.refused.Add(1)
 			conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-			conn.Write([]byte(encodeErr(ErrTooManyPeers.Error() + ": too many connections in their handshake")))
+			conn.Write([]byte(wire.EncodeErr(ErrTooManyPeers.Error() + ": too many connections in their handshake")))
 			conn.Close()
 			continue
 		}
@@ -162,10 +163,10 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	done := sync.OnceFunc(func() { n.removePending(conn) })
 	defer done()
 	conn.SetDeadline(time.Now().Add(n.cfg.HandshakeTimeout))
-	dec := newDecoder(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
-	f, size, err := dec.next()
-	if err == nil && f.kind != kindHello {
-		err = protoErr("expected HELLO, got %s", f.word)
+	dec := wire.NewReader(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
+	f, size, err := dec.Next()
+	if err == nil && f.Kind != wire.KindHello {
+		err = wire.Errorf("expected HELLO, got %s", f.Word)
 	}
 	if err != nil {
 		err = handshakeReadErr(err)
@@ -183,14 +184,14 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	if errors.Is(err, ErrTooManyPeers) {
 		// Say where else to go, so a joining node can find a place.
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte(encodePeers(n.peerAddrs())))
+		conn.Write([]byte(wire.EncodePeers(n.peerAddrs())))
 	}
 	if err != nil {
 		sendRefusal(conn, err)
 		conn.Close()
 		done()
-		n.emit(Event{Kind: EventError, Peer: Peer{ID: string(f.nodeID), Name: string(f.name), Remote: conn.RemoteAddr().String(), Inbound: true},
-			Err: fmt.Errorf("refused %s from %s: %w", f.name, conn.RemoteAddr(), err)})
+		n.emit(Event{Kind: EventError, Peer: Peer{ID: string(f.NodeID), Name: string(f.Name), Remote: conn.RemoteAddr().String(), Inbound: true},
+			Err: fmt.Errorf("refused %s from %s: %w", f.Name, conn.RemoteAddr(), err)})
 		return
 	}
 	conn.SetDeadline(time.Time{})
@@ -210,23 +211,23 @@ func handshakeReadErr(err error) error {
 // and returns err.
 func sendRefusal(conn net.Conn, err error) error {
 	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	conn.Write([]byte(encodeErr(err.Error())))
+	conn.Write([]byte(wire.EncodeErr(err.Error())))
 	return err
 }
 
 // register checks a HELLO and adds its sender to the peers: it refuses
 // ourselves, a node already connected, a version we cannot speak, and
 // peers over the limit.
-func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool) (*peer, error) {
-	v := min(hello.version, ProtocolVersion)
-	if v < MinProtocolVersion {
+func (n *Node) register(conn net.Conn, dec *wire.Reader, hello *wire.Frame, inbound bool) (*peer, error) {
+	v := min(hello.Version, wire.Version)
+	if v < wire.MinVersion {
 		return nil, fmt.Errorf("protocol version %d is not supported (this node speaks %d to %d)",
-			hello.version, MinProtocolVersion, ProtocolVersion)
+			hello.Version, wire.MinVersion, wire.Version)
 	}
 	info := Peer{
-		ID:      string(hello.nodeID),
-		Name:    string(hello.name),
-		Addr:    advertisedAddr(string(hello.listen), conn.RemoteAddr()),
+		ID:      string(hello.NodeID),
+		Name:    string(hello.Name),
+		Addr:    advertisedAddr(string(hello.Listen), conn.RemoteAddr()),
 		Remote:  conn.RemoteAddr().String(),
 		Inbound: inbound,
 	}
@@ -247,11 +248,11 @@ func (n *Node) register(conn net.Conn, dec *decoder, hello *frame, inbound bool)
 		return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
 	}
 	p := newPeer(n, conn, dec, info)
-	if hello.maxLine > 0 {
-		p.maxLine = hello.maxLine
+	if hello.MaxLine > 0 {
+		p.maxLine = hello.MaxLine
 	}
 	if inbound {
-		p.q.add(encodeHello(ProtocolVersion, n.id, n.name, n.addr, n.cfg.MaxLineBytes), 1)
+		p.q.add(wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes), 1)
 	}
 	// The switch of peer lists is one step for the fan-out: a frame goes
 	// either to the old connection's queue (which hangUp flushes) or to

@@ -264,3 +264,4 @@ func (p *rawPeer) handshake(id, name string) {
 	p.send("HELLO 1 " + id + " " + name + " -")
 	p.expect("HELLO 1 ")
 }
+func b(s string) []byte { return []byte(s) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/p2p-chat/p2p/node/wire"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -200,7 +201,7 @@ func (n *Node) upkeep() {
 	j.mu.Unlock()
 
 	if ask {
-		peers[rand.IntN(len(peers))].q.tryAdd(getPeersLine)
+		peers[rand.IntN(len(peers))].q.tryAdd(wire.GetPeersLine)
 	}
 	for _, addr := range dial {
 		n.goTracked(func() { n.dialKnown(n.ctx, addr, true) })
@@ -355,7 +356,7 @@ func (n *Node) peerUp(p *peer) {
 	}
 	n.learn(p.info.Addr, p.info.ID, p.info.Name, source)
 	if n.joining() {
-		p.q.tryAdd(getPeersLine)
+		p.q.tryAdd(wire.GetPeersLine)
 	}
 }
 
@@ -386,7 +387,7 @@ func (n *Node) answerPeers(to *peer) {
 	j := n.join
 	j.mu.Lock()
 	for addr, k := range j.known {
-		if len(addrs) >= maxPeerAddrs {
+		if len(addrs) >= wire.MaxPeerAddrs {
 			break
 		}
 		if !k.lastOK.IsZero() && !k.self && addr != to.info.Addr && !slices.Contains(addrs, addr) {
@@ -394,7 +395,7 @@ func (n *Node) answerPeers(to *peer) {
 		}
 	}
 	j.mu.Unlock()
-	to.q.tryAdd(encodePeers(addrs))
+	to.q.tryAdd(wire.EncodePeers(addrs))
 }
 
 // heardPeers learns the addresses in a PEERS frame.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/p2p-chat/p2p/node/wire"
 	"net"
 	"sort"
 	"strconv"
@@ -21,8 +22,8 @@ var (
 	ErrAlreadyConnected = errors.New("already connected")
 	ErrTooManyPeers     = errors.New("too many peers")
 	ErrUnknownPeer      = errors.New("no such peer")
-	ErrEmptyText        = errors.New("empty message text")
-	ErrBadText          = errors.New("bad message text")
+	ErrEmptyText        = wire.ErrEmptyText
+	ErrBadText          = wire.ErrBadText
 	ErrNoHello          = errors.New("no HELLO") // the other side accepted but did not answer the handshake
 )
 
@@ -179,7 +180,7 @@ func (n *Node) Send(text string) (Sent, error) {
 	}
 	id := n.id + "-" + strconv.FormatUint(n.seq.Add(1), 10)
 	n.seen.addOwn(id, n.name)
-	line := encodeMsg(id, 1, []byte(n.name), []byte(text))
+	line := wire.EncodeMsg(id, 1, []byte(n.name), []byte(text))
 	n.recent.add(line)
 	copies := n.forward(line, nil)
 	n.sent.Add(1)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/p2p-chat/p2p/node/wire"
 	"io"
 	"net"
 	"sync"
@@ -20,7 +21,7 @@ type peer struct {
 	conn    net.Conn
 	info    Peer
 	since   time.Time
-	dec     *decoder
+	dec     *wire.Reader
 	q       *sendQueue
 	c       peerCounters
 	maxLine int // the longest line it accepts (from its HELLO; else ours)
@@ -74,7 +75,7 @@ func (c *peerCounters) addTo(s *Stats) {
 	s.TooLongForPeer += c.tooLong.Load()
 }
 
-func newPeer(n *Node, conn net.Conn, dec *decoder, info Peer) *peer {
+func newPeer(n *Node, conn net.Conn, dec *wire.Reader, info Peer) *peer {
 	return &peer{
 		n:          n,
 		conn:       conn,
@@ -244,11 +245,11 @@ func (p *peer) readFrames() error {
 		// Extend the deadline before a read that will reach the socket, and
 		// after a long pause in handing frames on (a slow consumer of events
 		// is not a dead peer).
-		if now := time.Now(); p.dec.r.Buffered() == 0 || now.Sub(deadlineSet) > p.n.cfg.IdleTimeout/2 {
+		if now := time.Now(); p.dec.Buffered() == 0 || now.Sub(deadlineSet) > p.n.cfg.IdleTimeout/2 {
 			p.extendReadDeadline(now)
 			deadlineSet = now
 		}
-		f, size, err := p.dec.next()
+		f, size, err := p.dec.Next()
 		if size > 0 {
 			p.c.countIn(size)
 		}
@@ -259,27 +260,27 @@ func (p *peer) readFrames() error {
 			}
 			return err
 		}
-		switch f.kind {
-		case kindMsg:
+		switch f.Kind {
+		case wire.KindMsg:
 			p.n.flood(p, f)
-		case kindPing:
+		case wire.KindPing:
 			// Traffic is all a keepalive needs to be.
-		case kindGetPeers:
+		case wire.KindGetPeers:
 			p.n.answerPeers(p)
-		case kindPeers:
-			p.n.heardPeers(p, f.addrs)
-		case kindBye:
-			p.setReason("peer left: "+string(f.reason), "")
-		case kindErr:
-			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s says: %s", p.info.Name, f.reason)})
-		case kindHello:
-			err := protoErr("second HELLO after the handshake")
-			p.protocolError(err.(*ProtocolError))
+		case wire.KindPeers:
+			p.n.heardPeers(p, f.Addrs)
+		case wire.KindBye:
+			p.setReason("peer left: "+string(f.Reason), "")
+		case wire.KindErr:
+			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s says: %s", p.info.Name, f.Reason)})
+		case wire.KindHello:
+			err := wire.Errorf("second HELLO after the handshake")
+			p.protocolError(err)
 			return err
-		case kindUnknown:
+		case wire.KindUnknown:
 			// Ignore it, so newer versions can add frames; say so once per frame.
-			p.q.tryAdd(encodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.word)))
-			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.word)})
+			p.q.tryAdd(wire.EncodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.Word)))
+			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.Word)})
 		}
 	}
 }
@@ -288,7 +289,7 @@ func (p *peer) readFrames() error {
 // connection) and reports it.
 func (p *peer) protocolError(pe *ProtocolError) {
 	p.n.protoErrs.Add(1)
-	p.q.tryAdd(encodeErr(pe.Error()))
+	p.q.tryAdd(wire.EncodeErr(pe.Error()))
 	p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s: %w", p.info.Name, pe)})
 }
 
@@ -315,7 +316,7 @@ func (p *peer) writeLoop() {
 				continue
 			}
 			lastWrite = now
-			p.q.tryAdd(pingLine)
+			p.q.tryAdd(wire.PingLine)
 			if err := p.writeQueued(bw, &batch); err != nil {
 				p.abort("write failed: " + err.Error())
 				return
@@ -323,7 +324,7 @@ func (p *peer) writeLoop() {
 		case <-p.stop:
 			err := p.writeQueued(bw, &batch)
 			if _, bye := p.getReason(); err == nil && bye != "" {
-				bw.WriteString(encodeBye(bye))
+				bw.WriteString(wire.EncodeBye(bye))
 				err = bw.Flush()
 			}
 			if cw, ok := p.conn.(interface{ CloseWrite() error }); ok && err == nil {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/p2p-chat/p2p/node/wire"
 	"sort"
 	"sync"
 	"time"
@@ -63,7 +64,7 @@ func newSeenSet(ttl time.Duration, max, maxOrigins int) *seenSet {
 // none through) is never new. The returned key is the stored copy of id,
 // so the caller can reuse it without another allocation.
 func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
-	node, seq, ok := parseID(id)
+	node, seq, ok := wire.ParseID(id)
 	if !ok {
 		return "", false
 	}

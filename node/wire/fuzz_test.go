@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// FuzzDecoder feeds arbitrary bytes to the frame decoder. It must never
+// FuzzDecoder feeds arbitrary bytes to the frame reader. It must never
 // panic, must fail only with a *ProtocolError or an end of input, and every
 // MSG it accepts must survive a round trip through the encoder.
 // Seeds are in testdata/fuzz/FuzzDecoder; CI runs them as ordinary tests.
@@ -24,9 +24,9 @@ func FuzzDecoder(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d := newDecoder(bytes.NewReader(data), 64, 256)
+		d := NewReader(bytes.NewReader(data), 64, 256)
 		for i := 0; i < 10_000; i++ {
-			fr, _, err := d.next()
+			fr, _, err := d.Next()
 			if err != nil {
 				var pe *ProtocolError
 				if errors.As(err, &pe) || err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -37,17 +37,17 @@ func FuzzDecoder(f *testing.F) {
 				}
 				t.Fatalf("unexpected error type %T: %v", err, err)
 			}
-			if fr.kind != kindMsg {
+			if fr.Kind != KindMsg {
 				continue
 			}
-			line := encodeMsg(string(fr.id), fr.hops, fr.origin, fr.text)
-			var back frame
+			line := EncodeMsg(string(fr.ID), fr.Hops, fr.Origin, fr.Text)
+			var back Frame
 			if err := parseFrame([]byte(strings.TrimSuffix(line, "\n")), &back); err != nil {
 				t.Fatalf("re-encoded %q does not parse: %v", line, err)
 			}
-			if string(back.id) != string(fr.id) || back.hops != fr.hops ||
-				string(back.origin) != string(fr.origin) || string(back.text) != string(fr.text) {
-				t.Fatalf("round trip changed the frame: %q", line)
+			if string(back.ID) != string(fr.ID) || back.Hops != fr.Hops ||
+				string(back.Origin) != string(fr.Origin) || string(back.Text) != string(fr.Text) {
+				t.Fatalf("round trip changed the Frame: %q", line)
 			}
 		}
 	})

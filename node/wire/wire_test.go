@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"errors"
@@ -10,33 +10,33 @@ import (
 func TestParseFrameValid(t *testing.T) {
 	tests := []struct {
 		line string
-		want frame
+		want Frame
 	}{
-		{"MSG 00000000000000ab-1 1 alice hello", frame{kind: kindMsg, id: b("00000000000000ab-1"), hops: 1, origin: b("alice"), text: b("hello")}},
-		{"MSG 00000000000000ab-1 0 alice hello world  two spaces", frame{kind: kindMsg, id: b("00000000000000ab-1"), hops: 0, origin: b("alice"), text: b("hello world  two spaces")}},
-		{"MSG 00000000000000ab-2 65535 o t", frame{kind: kindMsg, id: b("00000000000000ab-2"), hops: 65535, origin: b("o"), text: b("t")}},
-		{"MSG 00000000000000ab-2 7 o tab\there", frame{kind: kindMsg, id: b("00000000000000ab-2"), hops: 7, origin: b("o"), text: b("tab\there")}},
-		{"MSG 00000000000000ab-2 7 o héllo 世界", frame{kind: kindMsg, id: b("00000000000000ab-2"), hops: 7, origin: b("o"), text: b("héllo 世界")}},
-		{"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555", frame{kind: kindHello, version: 1, nodeID: b("3f2a9c0d1e2b4a5c"), name: b("alice"), listen: b("127.0.0.1:55555")}},
-		{"HELLO 2 00000000000000aa bob [::1]:1 extra fields ignored", frame{kind: kindHello, version: 2, nodeID: b("00000000000000aa"), name: b("bob"), listen: b("[::1]:1")}},
-		{"HELLO 1 00000000000000aa bob -", frame{kind: kindHello, version: 1, nodeID: b("00000000000000aa"), name: b("bob"), listen: b("-")}},
-		{"HELLO 1 00000000000000aa bob - max-line=1024 future=x", frame{kind: kindHello, version: 1, nodeID: b("00000000000000aa"), name: b("bob"), listen: b("-"), maxLine: 1024}},
-		{"ERR something went wrong", frame{kind: kindErr, reason: b("something went wrong")}},
-		{"ERR", frame{kind: kindErr}},
-		{"BYE node shutting down", frame{kind: kindBye, reason: b("node shutting down")}},
-		{"PING", frame{kind: kindPing}},
-		{"PING anything after is ignored", frame{kind: kindPing}},
-		{"STATUS 42", frame{kind: kindUnknown}},
-		{"GETPEERS", frame{kind: kindGetPeers}},
-		{"PEERS", frame{kind: kindPeers}},
+		{"MSG 00000000000000ab-1 1 alice hello", Frame{Kind: KindMsg, ID: b("00000000000000ab-1"), Hops: 1, Origin: b("alice"), Text: b("hello")}},
+		{"MSG 00000000000000ab-1 0 alice hello world  two spaces", Frame{Kind: KindMsg, ID: b("00000000000000ab-1"), Hops: 0, Origin: b("alice"), Text: b("hello world  two spaces")}},
+		{"MSG 00000000000000ab-2 65535 o t", Frame{Kind: KindMsg, ID: b("00000000000000ab-2"), Hops: 65535, Origin: b("o"), Text: b("t")}},
+		{"MSG 00000000000000ab-2 7 o tab\there", Frame{Kind: KindMsg, ID: b("00000000000000ab-2"), Hops: 7, Origin: b("o"), Text: b("tab\there")}},
+		{"MSG 00000000000000ab-2 7 o héllo 世界", Frame{Kind: KindMsg, ID: b("00000000000000ab-2"), Hops: 7, Origin: b("o"), Text: b("héllo 世界")}},
+		{"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555", Frame{Kind: KindHello, Version: 1, NodeID: b("3f2a9c0d1e2b4a5c"), Name: b("alice"), Listen: b("127.0.0.1:55555")}},
+		{"HELLO 2 00000000000000aa bob [::1]:1 extra fields ignored", Frame{Kind: KindHello, Version: 2, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("[::1]:1")}},
+		{"HELLO 1 00000000000000aa bob -", Frame{Kind: KindHello, Version: 1, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("-")}},
+		{"HELLO 1 00000000000000aa bob - max-line=1024 future=x", Frame{Kind: KindHello, Version: 1, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("-"), MaxLine: 1024}},
+		{"ERR something went wrong", Frame{Kind: KindErr, Reason: b("something went wrong")}},
+		{"ERR", Frame{Kind: KindErr}},
+		{"BYE node shutting down", Frame{Kind: KindBye, Reason: b("node shutting down")}},
+		{"PING", Frame{Kind: KindPing}},
+		{"PING anything after is ignored", Frame{Kind: KindPing}},
+		{"STATUS 42", Frame{Kind: KindUnknown}},
+		{"GETPEERS", Frame{Kind: KindGetPeers}},
+		{"PEERS", Frame{Kind: KindPeers}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			var f frame
+			var f Frame
 			if err := parseFrame([]byte(tt.line), &f); err != nil {
 				t.Fatalf("parseFrame(%q) = %v, want no error", tt.line, err)
 			}
-			f.word = nil
+			f.Word = nil
 			if !sameFrame(f, tt.want) {
 				t.Errorf("parseFrame(%q) = %+v, want %+v", tt.line, f, tt.want)
 			}
@@ -99,7 +99,7 @@ func TestParseFrameMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			var f frame
+			var f Frame
 			err := parseFrame([]byte(tt.line), &f)
 			var pe *ProtocolError
 			if !errors.As(err, &pe) {
@@ -115,19 +115,19 @@ func TestParseFrameMalformed(t *testing.T) {
 // A lowercase "msg" is not MSG: frame types are case-sensitive words, and
 // only unknown well-formed words are ignored.
 func TestParseFrameUnknownWordIsIgnorable(t *testing.T) {
-	var f frame
-	if err := parseFrame([]byte("STATUS"), &f); err != nil || f.kind != kindUnknown {
-		t.Fatalf("parseFrame(STATUS) = %v, kind %v; want kindUnknown", err, f.kind)
+	var f Frame
+	if err := parseFrame([]byte("STATUS"), &f); err != nil || f.Kind != KindUnknown {
+		t.Fatalf("parseFrame(STATUS) = %v, kind %v; want KindUnknown", err, f.Kind)
 	}
 }
 
 func TestDecoderStream(t *testing.T) {
 	in := "HELLO 1 00000000000000aa a -\r\nMSG 00000000000000aa-1 1 a one\nMSG 00000000000000aa-2 2 a two\n" +
 		"MSG 00000000000000aa-3 1 a " + strings.Repeat("x", 300) + "\n"
-	d := newDecoder(strings.NewReader(in), 64, 1024) // lines longer than the buffer too
+	d := NewReader(strings.NewReader(in), 64, 1024) // lines longer than the buffer too
 	var got []string
 	for {
-		f, n, err := d.next()
+		f, n, err := d.Next()
 		if err == io.EOF {
 			break
 		}
@@ -135,13 +135,13 @@ func TestDecoderStream(t *testing.T) {
 			t.Fatalf("next: %v", err)
 		}
 		if n == 0 {
-			t.Fatal("next returned size 0 for a frame")
+			t.Fatal("next returned size 0 for a Frame")
 		}
-		switch f.kind {
-		case kindHello:
-			got = append(got, "HELLO "+string(f.name))
-		case kindMsg:
-			got = append(got, string(f.id)+":"+string(f.text))
+		switch f.Kind {
+		case KindHello:
+			got = append(got, "HELLO "+string(f.Name))
+		case KindMsg:
+			got = append(got, string(f.ID)+":"+string(f.Text))
 		}
 	}
 	want := []string{"HELLO a", "00000000000000aa-1:one", "00000000000000aa-2:two", "00000000000000aa-3:" + strings.Repeat("x", 300)}
@@ -153,8 +153,8 @@ func TestDecoderStream(t *testing.T) {
 func TestDecoderLineTooLong(t *testing.T) {
 	for _, bufSize := range []int{64, 4096} {
 		long := "MSG 00000000000000aa-1 1 a " + strings.Repeat("x", 2000) + "\nMSG 00000000000000aa-2 1 a fine\n"
-		d := newDecoder(strings.NewReader(long), bufSize, 1000)
-		_, _, err := d.next()
+		d := NewReader(strings.NewReader(long), bufSize, 1000)
+		_, _, err := d.Next()
 		var pe *ProtocolError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "longer than 1000 bytes") {
 			t.Fatalf("buffer %d: next = %v, want line too long", bufSize, err)
@@ -172,8 +172,8 @@ func TestDecoderLimitBoundary(t *testing.T) {
 		ok   bool
 	}{{exact, true}, {exact + "x", false}} {
 		for _, bufSize := range []int{16, 4096} {
-			d := newDecoder(strings.NewReader(tt.line+"\n"), bufSize, max)
-			_, _, err := d.next()
+			d := NewReader(strings.NewReader(tt.line+"\n"), bufSize, max)
+			_, _, err := d.Next()
 			if (err == nil) != tt.ok {
 				t.Errorf("line of %d bytes, buffer %d: err = %v, want ok=%v", len(tt.line), bufSize, err, tt.ok)
 			}
@@ -182,34 +182,34 @@ func TestDecoderLimitBoundary(t *testing.T) {
 }
 
 func TestDecoderTruncatedFrame(t *testing.T) {
-	d := newDecoder(strings.NewReader("MSG 00000000000000aa-1 1 a no newline"), 64, 1000)
-	if _, _, err := d.next(); !errors.Is(err, io.ErrUnexpectedEOF) {
+	d := NewReader(strings.NewReader("MSG 00000000000000aa-1 1 a no newline"), 64, 1000)
+	if _, _, err := d.Next(); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("next = %v, want io.ErrUnexpectedEOF", err)
 	}
 }
 
 func TestEncodeMsgRoundTrip(t *testing.T) {
-	line := encodeMsg("00000000000000ab-9", 3, []byte("bob"), []byte("hi there"))
+	line := EncodeMsg("00000000000000ab-9", 3, []byte("bob"), []byte("hi there"))
 	if line != "MSG 00000000000000ab-9 3 bob hi there\n" {
-		t.Fatalf("encodeMsg = %q", line)
+		t.Fatalf("EncodeMsg = %q", line)
 	}
-	var f frame
+	var f Frame
 	if err := parseFrame([]byte(strings.TrimSuffix(line, "\n")), &f); err != nil {
 		t.Fatal(err)
 	}
-	if string(f.id) != "00000000000000ab-9" || f.hops != 3 || string(f.origin) != "bob" || string(f.text) != "hi there" {
+	if string(f.ID) != "00000000000000ab-9" || f.Hops != 3 || string(f.Origin) != "bob" || string(f.Text) != "hi there" {
 		t.Fatalf("round trip = %+v", f)
 	}
 }
 
 func TestEncodeControlFramesAreOneLine(t *testing.T) {
-	for _, s := range []string{encodeErr("a\nb\rc\x1b"), encodeBye(strings.Repeat("z", 5000))} {
+	for _, s := range []string{EncodeErr("a\nb\rc\x1b"), EncodeBye(strings.Repeat("z", 5000))} {
 		if strings.Count(s, "\n") != 1 || !strings.HasSuffix(s, "\n") {
 			t.Errorf("%q is not one line", s)
 		}
-		var f frame
+		var f Frame
 		if err := parseFrame([]byte(strings.TrimSuffix(s, "\n")), &f); err != nil {
-			t.Errorf("our own frame %q does not parse: %v", s, err)
+			t.Errorf("our own Frame %q does not parse: %v", s, err)
 		}
 	}
 }
@@ -233,9 +233,9 @@ func TestValidateText(t *testing.T) {
 
 func b(s string) []byte { return []byte(s) }
 
-func sameFrame(a, b frame) bool {
+func sameFrame(a, b Frame) bool {
 	eq := func(x, y []byte) bool { return string(x) == string(y) }
-	return a.kind == b.kind && a.version == b.version && a.hops == b.hops && a.maxLine == b.maxLine &&
-		eq(a.nodeID, b.nodeID) && eq(a.name, b.name) && eq(a.listen, b.listen) &&
-		eq(a.id, b.id) && eq(a.origin, b.origin) && eq(a.text, b.text) && eq(a.reason, b.reason)
+	return a.Kind == b.Kind && a.Version == b.Version && a.Hops == b.Hops && a.MaxLine == b.MaxLine &&
+		eq(a.NodeID, b.NodeID) && eq(a.Name, b.Name) && eq(a.Listen, b.Listen) &&
+		eq(a.ID, b.ID) && eq(a.Origin, b.Origin) && eq(a.Text, b.Text) && eq(a.Reason, b.Reason)
 }

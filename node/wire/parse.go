@@ -1,0 +1,234 @@
+package wire
+
+import (
+	"bytes"
+	"net"
+	"strconv"
+	"unicode/utf8"
+)
+
+// parseFrame decodes one line (without its newline) into f.
+func parseFrame(line []byte, f *Frame) error {
+	*f = Frame{}
+	if len(line) == 0 {
+		return Errorf("empty line")
+	}
+	if !utf8.Valid(line) {
+		return Errorf("line is not valid UTF-8")
+	}
+	word, rest, _ := bytes.Cut(line, []byte{' '})
+	f.Word = word
+	switch string(word) {
+	case frameMsg:
+		f.Kind = KindMsg
+		return parseMsg(rest, f)
+	case frameHello:
+		f.Kind = KindHello
+		return parseHello(rest, f)
+	case frameErr:
+		f.Kind = KindErr
+		f.Reason = rest
+		return checkControl("reason", rest)
+	case frameBye:
+		f.Kind = KindBye
+		f.Reason = rest
+		return checkControl("reason", rest)
+	case framePing:
+		f.Kind = KindPing // anything after the word is ignored
+		return nil
+	case frameAsk:
+		f.Kind = KindGetPeers
+		return nil
+	case framePeers:
+		f.Kind = KindPeers
+		return parsePeers(rest, f)
+	default:
+		f.Kind = KindUnknown
+		if !isFrameWord(word) {
+			return Errorf("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE PING GETPEERS PEERS)", truncate(word, maxTokenLen))
+		}
+		return nil
+	}
+}
+
+// parseMsg decodes "id hops origin text".
+func parseMsg(rest []byte, f *Frame) error {
+	id, rest, ok := bytes.Cut(rest, []byte{' '})
+	if !ok {
+		return Errorf("MSG needs: MSG ID HOPS ORIGIN TEXT")
+	}
+	hops, rest, ok := bytes.Cut(rest, []byte{' '})
+	if !ok {
+		return Errorf("MSG needs: MSG ID HOPS ORIGIN TEXT")
+	}
+	origin, text, ok := bytes.Cut(rest, []byte{' '})
+	if !ok {
+		return Errorf("MSG needs: MSG ID HOPS ORIGIN TEXT")
+	}
+	if _, _, ok := ParseID(id); !ok {
+		return Errorf("message id %q is not NODE-ID-SEQ (16 hex digits, a dash, a number from 1)", truncate(id, maxTokenLen))
+	}
+	h, err := parseHops(hops)
+	if err != nil {
+		return err
+	}
+	if err := checkToken("origin", origin); err != nil {
+		return err
+	}
+	if len(text) == 0 {
+		return Errorf("MSG text is empty")
+	}
+	if err := checkControl("text", text); err != nil {
+		return err
+	}
+	f.ID, f.Hops, f.Origin, f.Text = id, h, origin, text
+	return nil
+}
+
+// parseHello decodes "version node-id name listen-addr [more fields]".
+// Fields after the fourth are ignored, so later versions can add some.
+func parseHello(rest []byte, f *Frame) error {
+	fields := bytes.Fields(rest)
+	if len(fields) < 4 {
+		return Errorf("HELLO needs: HELLO VERSION NODE-ID NAME LISTEN-ADDR")
+	}
+	v, err := strconv.Atoi(string(fields[0]))
+	if err != nil || v < 0 || v > 1<<20 {
+		return Errorf("HELLO version %q is not a number", truncate(fields[0], 16))
+	}
+	if !IsNodeID(fields[1]) {
+		return Errorf("HELLO node id %q is not 16 hex digits (0-9 a-f)", truncate(fields[1], maxTokenLen))
+	}
+	if err := checkToken("name", fields[2]); err != nil {
+		return err
+	}
+	if string(fields[3]) != "-" {
+		if err := checkAddr(fields[3]); err != nil {
+			return Errorf("HELLO listen address: %s", reasonOf(err))
+		}
+	}
+	f.Version, f.NodeID, f.Name, f.Listen = v, fields[1], fields[2], fields[3]
+	f.MaxLine = 0
+	for _, opt := range fields[4:] { // later fields are options; unknown ones are ignored
+		if val, ok := bytes.CutPrefix(opt, []byte("max-line=")); ok {
+			n, err := strconv.Atoi(string(val))
+			if err != nil || n < MinMaxLine || n > 1<<30 {
+				return Errorf("HELLO max-line %q is not a number from %d to %d", truncate(val, 16), MinMaxLine, 1<<30)
+			}
+			f.MaxLine = n
+		}
+	}
+	return nil
+}
+
+// parsePeers decodes "addr addr ...": 0 to 32 listen addresses, each
+// HOST:PORT.
+func parsePeers(rest []byte, f *Frame) error {
+	f.Addrs = f.Addrs[:0]
+	for _, a := range bytes.Fields(rest) {
+		if len(f.Addrs) == MaxPeerAddrs {
+			return Errorf("PEERS has more than %d addresses", MaxPeerAddrs)
+		}
+		if err := checkAddr(a); err != nil {
+			return err
+		}
+		f.Addrs = append(f.Addrs, a)
+	}
+	return nil
+}
+
+// checkAddr accepts HOST:PORT of at most maxAddrLen printable ASCII bytes.
+func checkAddr(a []byte) error {
+	if len(a) > maxAddrLen {
+		return Errorf("address is longer than %d bytes", maxAddrLen)
+	}
+	for _, c := range a {
+		if c <= ' ' || c >= 0x7f {
+			return Errorf("address %q has a byte that is not printable ASCII", truncate(a, 64))
+		}
+	}
+	if _, port, err := net.SplitHostPort(string(a)); err != nil || port == "" {
+		return Errorf("address %q is not HOST:PORT", truncate(a, 64))
+	}
+	return nil
+}
+
+func parseHops(b []byte) (int, error) {
+	if len(b) == 0 || len(b) > 5 {
+		return 0, Errorf("hop count %q is not a number from 0 to %d", truncate(b, 16), MaxHops)
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, Errorf("hop count %q is not a number from 0 to %d", truncate(b, 16), MaxHops)
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n > MaxHops {
+		return 0, Errorf("hop count %d is more than %d", n, MaxHops)
+	}
+	return n, nil
+}
+
+// isFrameWord reports whether b can be a frame type: 1 to 16 of A-Z. An
+// unknown frame type of this shape is ignored, so later versions can add
+// frames.
+func isFrameWord(b []byte) bool {
+	if len(b) == 0 || len(b) > 16 {
+		return false
+	}
+	for _, c := range b {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// isToken reports whether b is made only of ASCII letters, digits, '.', '_'
+// and '-'. Ids and names are tokens, so they never need quoting.
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !tokenByte(c) {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func tokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '_' || c == '-'
+}
+
+func checkToken(what string, b []byte) error {
+	if len(b) == 0 {
+		return Errorf("%s is empty", what)
+	}
+	if len(b) > maxTokenLen {
+		return Errorf("%s is longer than %d bytes", what, maxTokenLen)
+	}
+	if !isToken(b) {
+		return Errorf("%s %q has a character other than A-Z a-z 0-9 . _ -", what, truncate(b, maxTokenLen))
+	}
+	return nil
+}
+
+// checkControl refuses control characters other than TAB, so a peer cannot
+// move the user's cursor or clear the screen. UTF-8 validity is checked on
+// the whole line before.
+func checkControl(what string, b []byte) error {
+	for i, c := range b {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return Errorf("%s has control character 0x%02x at byte %d", what, c, i)
+		}
+	}
+	return nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
