@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // BenchmarkChain3TCP sends b.N messages of 100-byte texts into the first
@@ -57,7 +59,7 @@ func BenchmarkChain3TCP(b *testing.B) {
 // each once and forwards it to a second raw peer that discards what it
 // reads. allocs/op is the allocations per forwarded message.
 func BenchmarkRelay(b *testing.B) {
-	tr := NewMemNetwork(1 << 20)
+	tr := memnet.New(1 << 20)
 	nd, err := New(Config{Name: "relay", ListenAddr: "127.0.0.1:0", Transport: tr})
 	if err != nil {
 		b.Fatal(err)

@@ -2,8 +2,10 @@ package node
 
 import (
 	"fmt"
-	"github.com/p2p-chat/p2p/node/wire"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport"
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // DefaultListenAddr is where a node listens when Config.ListenAddr is
@@ -23,8 +25,8 @@ type Config struct {
 	// and the next free port after it; an explicit address that is taken
 	// is an error. Port 0 picks a free port.
 	ListenAddr string
-	// Transport listens and dials. Nil means TCP.
-	Transport Transport
+	// Transport listens and dials. Nil means transport.TCP.
+	Transport transport.Transport
 
 	// SeenTTL and SeenMax bound the seen set's table of details (origin,
 	// first seen, duplicates) of recent ids: an entry is forgotten after
@@ -168,7 +170,7 @@ func (c Config) withDefaults() (Config, error) {
 	setInt(&c.EventBuffer, d.EventBuffer)
 	setInt(&c.BufferSize, d.BufferSize)
 	if c.Transport == nil {
-		c.Transport = TCP{}
+		c.Transport = transport.TCP{}
 	}
 	if c.Name != "" {
 		if err := ValidateName(c.Name); err != nil {

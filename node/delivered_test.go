@@ -1,9 +1,10 @@
 package node
 
 import (
-	"github.com/p2p-chat/p2p/node/wire"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 func TestParseID(t *testing.T) {

@@ -1,5 +1,5 @@
 // Package node is one member of a flood-fill chat network: it listens on a
-// Transport (TCP, or MemNetwork in one process), connects to peers with a
+// transport.Transport (TCP, or memnet in one process), connects to peers with a
 // HELLO handshake, and floods chat messages. Every message has a unique id;
 // a node delivers a message the first time it sees the id, forwards it to
 // every peer but the one it came from, and drops later copies, so cycles

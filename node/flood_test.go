@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 var topologies = []struct {
@@ -144,7 +146,7 @@ func TestFloodTwoSenders(t *testing.T) {
 // The hop limit stops forwarding: in a chain with MaxHops 2 the third node
 // delivers a message but does not pass it on.
 func TestFloodHopLimit(t *testing.T) {
-	c := newCluster(t, NewMemNetwork(0), 4, func(cfg *Config) { cfg.MaxHops = 2 })
+	c := newCluster(t, memnet.New(0), 4, func(cfg *Config) { cfg.MaxHops = 2 })
 	c.link(chain(4))
 	if _, err := c.nodes[0].Send("short trip"); err != nil {
 		t.Fatal(err)
@@ -166,7 +168,7 @@ func TestFloodHopLimit(t *testing.T) {
 // one delivery and one forward to each other peer.
 func TestFloodRacingCopies(t *testing.T) {
 	const ids = 200
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 2, nil)
 	c.link([][2]int{{0, 1}})
 	hub := c.nodes[0]
@@ -219,7 +221,7 @@ func TestFloodRacingCopies(t *testing.T) {
 // forwards never overtakes, on any link, the message it answers.
 func TestFanOutOrderIsTheSameForEveryPeer(t *testing.T) {
 	const each = 500
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 1, nil)
 	hub := c.nodes[0]
 	src := dialRaw(t, tr, hub.Addr())
@@ -268,7 +270,7 @@ func TestFanOutOrderIsTheSameForEveryPeer(t *testing.T) {
 // it would have to refuse it and hang up. The message is skipped for that
 // peer and counted; the link stays.
 func TestLongMessageSkipsPeerWithShorterLimit(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 3, func(cfg *Config) {
 		if cfg.Name == "n2" {
 			cfg.MaxLineBytes = 1024
@@ -344,7 +346,7 @@ func TestExactlyOnceUnderVolume(t *testing.T) {
 		edges [][2]int
 	}{{"ring8", ring(nodes)}, {"complete8", complete(nodes)}} {
 		t.Run(topo.name, func(t *testing.T) {
-			c := newCluster(t, NewMemNetwork(0), nodes, func(cfg *Config) { cfg.SeenMax = table })
+			c := newCluster(t, memnet.New(0), nodes, func(cfg *Config) { cfg.SeenMax = table })
 			c.link(topo.edges)
 			var wg sync.WaitGroup
 			sentBy := make([]map[string]int, nodes)

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/p2p-chat/p2p/node/wire"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // Connect dials addr, exchanges HELLO frames and adds the peer. It returns

@@ -7,10 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport"
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 func TestConnectToSelfIsRefused(t *testing.T) {
-	c := newCluster(t, TCP{}, 1, nil)
+	c := newCluster(t, transport.TCP{}, 1, nil)
 	nd := c.nodes[0]
 	if _, err := nd.Connect(context.Background(), nd.Addr()); !errors.Is(err, ErrSelf) {
 		t.Fatalf("Connect(own address) = %v, want ErrSelf", err)
@@ -64,7 +67,7 @@ func TestHandshakeRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := TCP{}
+			tr := transport.TCP{}
 			c := newCluster(t, tr, 1, func(cfg *Config) { cfg.HandshakeTimeout = 200 * time.Millisecond })
 			raw := dialRaw(t, tr, c.nodes[0].Addr())
 			if tt.first != "" {
@@ -87,7 +90,7 @@ func TestHandshakeRejects(t *testing.T) {
 
 // A newer peer is spoken to in the version both know.
 func TestHandshakeNewerVersionAccepted(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 1, nil)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.send("HELLO 7 00000000000000ff future 127.0.0.1:1 some-new-field")
@@ -97,7 +100,7 @@ func TestHandshakeNewerVersionAccepted(t *testing.T) {
 }
 
 func TestSecondHelloIsAProtocolError(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 1, nil)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.handshake("00000000000000ff", "twice")
@@ -110,7 +113,7 @@ func TestSecondHelloIsAProtocolError(t *testing.T) {
 }
 
 func TestUnknownFrameIsIgnored(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 1, nil)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.handshake("00000000000000ff", "newer")
@@ -121,7 +124,7 @@ func TestUnknownFrameIsIgnored(t *testing.T) {
 }
 
 func TestMaxPeers(t *testing.T) {
-	c := newCluster(t, NewMemNetwork(0), 3, func(cfg *Config) { cfg.MaxPeers = 1 })
+	c := newCluster(t, memnet.New(0), 3, func(cfg *Config) { cfg.MaxPeers = 1 })
 	c.link([][2]int{{0, 1}})
 	_, err := c.nodes[2].Connect(context.Background(), c.nodes[1].Addr())
 	if err == nil || !strings.Contains(err.Error(), "too many peers") {
@@ -130,7 +133,7 @@ func TestMaxPeers(t *testing.T) {
 }
 
 func TestListenDefaultPortFallsBack(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	first, err := New(Config{Name: "a", Transport: tr})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +171,7 @@ func TestConnectRefusedAddress(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // now nothing listens there
-	c := newCluster(t, TCP{}, 1, nil)
+	c := newCluster(t, transport.TCP{}, 1, nil)
 	if _, err := c.nodes[0].Connect(context.Background(), addr); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("Connect to a closed port = %v, want connection refused", err)
 	}
@@ -195,7 +198,7 @@ func TestConnectToSilentListenerSaysNoHello(t *testing.T) {
 	for _, tc := range []struct{ handshake, dial time.Duration }{
 		{200 * time.Millisecond, time.Hour}, {time.Hour, 200 * time.Millisecond}, {200 * time.Millisecond, 200 * time.Millisecond},
 	} {
-		c := newCluster(t, TCP{}, 1, func(cfg *Config) { cfg.HandshakeTimeout, cfg.DialTimeout = tc.handshake, tc.dial })
+		c := newCluster(t, transport.TCP{}, 1, func(cfg *Config) { cfg.HandshakeTimeout, cfg.DialTimeout = tc.handshake, tc.dial })
 		_, err := c.nodes[0].Connect(context.Background(), silent.Addr().String())
 		want := "no HELLO from " + silent.Addr().String() + " within 200ms: is it a p2p node?"
 		if !errors.Is(err, ErrNoHello) || !strings.Contains(err.Error(), want) {
@@ -222,7 +225,7 @@ func TestCanceledConnectAndCloseDoNotWait(t *testing.T) {
 			defer conn.Close()
 		}
 	}()
-	c := newCluster(t, TCP{}, 1, func(cfg *Config) {
+	c := newCluster(t, transport.TCP{}, 1, func(cfg *Config) {
 		cfg.HandshakeTimeout = time.Hour // only cancellation can end the wait
 		cfg.DialTimeout = time.Hour
 	})

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport"
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // waitTimeout bounds every wait in these tests. Waits end on events, not
@@ -19,10 +22,10 @@ const waitTimeout = 30 * time.Second
 // call of make gives the nodes of one test a shared network.
 var transports = []struct {
 	name string
-	make func() Transport
+	make func() transport.Transport
 }{
-	{"mem", func() Transport { return NewMemNetwork(0) }},
-	{"tcp", func() Transport { return TCP{} }},
+	{"mem", func() transport.Transport { return memnet.New(0) }},
+	{"tcp", func() transport.Transport { return transport.TCP{} }},
 }
 
 // recorder drains a node's events and remembers them.
@@ -136,7 +139,7 @@ type cluster struct {
 }
 
 // newCluster starts n nodes named n0, n1, ...; tune may change each config.
-func newCluster(t testing.TB, tr Transport, n int, tune func(*Config)) *cluster {
+func newCluster(t testing.TB, tr transport.Transport, n int, tune func(*Config)) *cluster {
 	t.Helper()
 	c := &cluster{t: t}
 	for i := 0; i < n; i++ {
@@ -221,7 +224,7 @@ type rawPeer struct {
 	r    *bufio.Reader
 }
 
-func dialRaw(t testing.TB, tr Transport, addr string) *rawPeer {
+func dialRaw(t testing.TB, tr transport.Transport, addr string) *rawPeer {
 	t.Helper()
 	conn, err := tr.Dial(context.Background(), addr)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/p2p-chat/p2p/node/wire"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // Auto-join: a node told a bootstrap address learns the listen addresses of

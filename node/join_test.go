@@ -8,6 +8,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport"
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // crash ends a node without goodbyes: its listener and connections close
@@ -138,7 +141,7 @@ func TestAutoJoinTenNodes(t *testing.T) {
 	}
 }
 
-func testAutoJoinTenNodes(t *testing.T, tr Transport) {
+func testAutoJoinTenNodes(t *testing.T, tr transport.Transport) {
 	const nodes, target = 10, 4
 	c := &cluster{t: t}
 	t.Cleanup(c.close)
@@ -188,7 +191,7 @@ func testAutoJoinTenNodes(t *testing.T, tr Transport) {
 func TestSplitGroupsFindEachOther(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const target, interval = 4, 100 * time.Millisecond
-		c := newCluster(t, NewMemNetwork(0), 10, func(cfg *Config) {
+		c := newCluster(t, memnet.New(0), 10, func(cfg *Config) {
 			cfg.TargetPeers = target
 			cfg.JoinInterval = interval
 			cfg.DialBackoff = interval
@@ -245,7 +248,7 @@ func TestSplitGroupsFindEachOther(t *testing.T) {
 func TestShuffleKeepsTheDegree(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const target, interval = 2, 100 * time.Millisecond
-		c := newCluster(t, NewMemNetwork(0), 4, func(cfg *Config) {
+		c := newCluster(t, memnet.New(0), 4, func(cfg *Config) {
 			cfg.TargetPeers = target
 			cfg.JoinInterval = interval
 		})
@@ -275,7 +278,7 @@ func TestShuffleKeepsTheDegree(t *testing.T) {
 func TestDegreeShedsToTarget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const target, interval = 2, 100 * time.Millisecond
-		c := newCluster(t, NewMemNetwork(0), 6, func(cfg *Config) {
+		c := newCluster(t, memnet.New(0), 6, func(cfg *Config) {
 			cfg.TargetPeers = target
 			cfg.JoinInterval = interval
 		})
@@ -317,7 +320,7 @@ func TestDegreeShedsToTarget(t *testing.T) {
 // connection, the same one at both ends.
 func TestCrossingDials(t *testing.T) {
 	for round := 0; round < 20; round++ {
-		c := newCluster(t, NewMemNetwork(0), 2, nil)
+		c := newCluster(t, memnet.New(0), 2, nil)
 		errs := make(chan error, 2)
 		for i := range 2 {
 			go func() {
@@ -342,7 +345,7 @@ func TestCrossingDials(t *testing.T) {
 // A full node names other addresses before it refuses, so a joining node
 // finds a place elsewhere.
 func TestFullNodeSuggestsOthers(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 2, func(cfg *Config) { cfg.MaxPeers = 1 })
 	c.link([][2]int{{1, 0}})
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
@@ -352,7 +355,7 @@ func TestFullNodeSuggestsOthers(t *testing.T) {
 }
 
 func TestGetPeersIsAnswered(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 2, nil)
 	c.link([][2]int{{1, 0}})
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
@@ -423,7 +426,7 @@ func TestIsOwnAddr(t *testing.T) {
 // (it would panic) and never outlives Close.
 func TestJoinDuringClose(t *testing.T) {
 	for round := 0; round < 50; round++ {
-		tr := NewMemNetwork(0)
+		tr := memnet.New(0)
 		boot := newCluster(t, tr, 1, nil)
 		c := newCluster(t, tr, 1, joinConfig(""))
 		done := make(chan struct{})

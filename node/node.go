@@ -6,13 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/p2p-chat/p2p/node/wire"
 	"net"
 	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport"
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // Errors that callers test for.
@@ -119,10 +121,10 @@ func New(cfg Config) (*Node, error) {
 
 // listen listens on addr, or on DefaultListenAddr and the ports after it
 // when addr is empty.
-func listen(t Transport, addr string) (net.Listener, error) {
+func listen(t transport.Transport, addr string) (net.Listener, error) {
 	if addr != "" {
 		ln, err := t.Listen(addr)
-		if errors.Is(err, ErrAddrInUse) {
+		if errors.Is(err, transport.ErrAddrInUse) {
 			return nil, fmt.Errorf("listen %s: the address is already in use; choose another, or port 0 for any free port", addr)
 		}
 		if err != nil {
@@ -138,7 +140,7 @@ func listen(t Transport, addr string) (net.Listener, error) {
 		if err == nil {
 			return ln, nil
 		}
-		if !errors.Is(err, ErrAddrInUse) {
+		if !errors.Is(err, transport.ErrAddrInUse) {
 			return nil, fmt.Errorf("listen %s: %w", a, err)
 		}
 	}

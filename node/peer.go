@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/p2p-chat/p2p/node/wire"
 	"io"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // peer is one connection after its handshake. Its reader goroutine owns the

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // A peer that never reads is disconnected as slow while the others still
@@ -77,7 +79,7 @@ func TestCloseFlushes(t *testing.T) {
 // When the consumer of events is slower than the network, the node reads
 // more slowly instead of dropping messages.
 func TestSlowConsumerGetsEverything(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	a, err := New(Config{Name: "a", ListenAddr: "127.0.0.1:0", Transport: tr})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +134,7 @@ func TestSlowConsumerGetsEverything(t *testing.T) {
 }
 
 func TestDisconnect(t *testing.T) {
-	c := newCluster(t, NewMemNetwork(0), 2, nil)
+	c := newCluster(t, memnet.New(0), 2, nil)
 	c.link([][2]int{{0, 1}})
 	if err := c.nodes[0].Disconnect("nobody"); !errors.Is(err, ErrUnknownPeer) {
 		t.Fatalf("Disconnect(nobody) = %v, want ErrUnknownPeer", err)
@@ -148,7 +150,7 @@ func TestDisconnect(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndEndsEverything(t *testing.T) {
-	c := newCluster(t, NewMemNetwork(0), 2, nil)
+	c := newCluster(t, memnet.New(0), 2, nil)
 	c.link([][2]int{{0, 1}})
 	var wg sync.WaitGroup
 	for i := 0; i < 3; i++ {
@@ -167,7 +169,7 @@ func TestCloseIsIdempotentAndEndsEverything(t *testing.T) {
 }
 
 func TestSendRejectsBadText(t *testing.T) {
-	c := newCluster(t, NewMemNetwork(0), 1, func(cfg *Config) { cfg.MaxLineBytes = 1024 })
+	c := newCluster(t, memnet.New(0), 1, func(cfg *Config) { cfg.MaxLineBytes = 1024 })
 	for _, text := range []string{"", "two\nlines", "\x1b[2J", strings.Repeat("x", 1024)} {
 		if _, err := c.nodes[0].Send(text); err == nil {
 			t.Errorf("Send(%q) succeeded, want an error", text)
@@ -179,7 +181,7 @@ func TestSendRejectsBadText(t *testing.T) {
 }
 
 func TestPeersAndStatsCount(t *testing.T) {
-	c := newCluster(t, NewMemNetwork(0), 3, nil)
+	c := newCluster(t, memnet.New(0), 3, nil)
 	c.link(chain(3))
 	for i := 0; i < 5; i++ {
 		if _, err := c.nodes[0].Send("count me"); err != nil {
@@ -214,7 +216,7 @@ func TestPeersAndStatsCount(t *testing.T) {
 // An idle connection is kept alive with PING frames; a peer that sends
 // nothing at all is disconnected as dead.
 func TestKeepAliveAndDeadPeer(t *testing.T) {
-	tr := NewMemNetwork(0)
+	tr := memnet.New(0)
 	c := newCluster(t, tr, 1, func(cfg *Config) {
 		cfg.KeepAlive = 20 * time.Millisecond
 		cfg.IdleTimeout = 500 * time.Millisecond

@@ -3,6 +3,8 @@ package node
 import (
 	"fmt"
 	"testing"
+
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // With Replay on, a peer that connects after a message passed still gets
@@ -10,7 +12,7 @@ import (
 func TestReplayToNewPeer(t *testing.T) {
 	for _, replay := range []int{0, 10} {
 		t.Run(fmt.Sprintf("replay=%d", replay), func(t *testing.T) {
-			c := newCluster(t, NewMemNetwork(0), 3, func(cfg *Config) { cfg.Replay = replay })
+			c := newCluster(t, memnet.New(0), 3, func(cfg *Config) { cfg.Replay = replay })
 			c.link([][2]int{{0, 1}})
 			for i := 0; i < 15; i++ {
 				if _, err := c.nodes[0].Send(fmt.Sprintf("before %d", i)); err != nil {
@@ -45,7 +47,7 @@ func TestReplayToNewPeer(t *testing.T) {
 // 1,000 newer ones.
 func TestReplayAfterTheSeenSetForgot(t *testing.T) {
 	const count = 1000
-	c := newCluster(t, NewMemNetwork(0), 2, func(cfg *Config) {
+	c := newCluster(t, memnet.New(0), 2, func(cfg *Config) {
 		if cfg.Name == "n0" {
 			cfg.Replay = count
 		} else {

@@ -11,12 +11,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport"
 )
 
 // hubCluster is g0 - hub - g1 over loopback TCP: the hub is the node under
 // attack, g0 and g1 are the good nodes that check it still forwards.
 func hubCluster(t *testing.T, tune func(*Config)) (*cluster, *Node) {
-	c := newCluster(t, TCP{}, 3, tune)
+	c := newCluster(t, transport.TCP{}, 3, tune)
 	c.link([][2]int{{1, 0}, {2, 0}})
 	return c, c.nodes[0]
 }
@@ -60,7 +62,7 @@ func TestHostileInputs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, hub := hubCluster(t, nil)
-			raw := dialRaw(t, TCP{}, hub.Addr())
+			raw := dialRaw(t, transport.TCP{}, hub.Addr())
 			if tt.handshake {
 				raw.handshake("00000000000000ee", "raw")
 			}
@@ -89,7 +91,7 @@ func TestHostileInputs(t *testing.T) {
 // without being buffered; the good nodes are unaffected.
 func TestOverlongLine(t *testing.T) {
 	c, hub := hubCluster(t, nil)
-	raw := dialRaw(t, TCP{}, hub.Addr())
+	raw := dialRaw(t, transport.TCP{}, hub.Addr())
 	raw.handshake("00000000000000ee", "long")
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -125,7 +127,7 @@ func TestConnectionBurst(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < attempts; i += workers {
-				conn, err := TCP{}.Dial(context.Background(), hub.Addr())
+				conn, err := transport.TCP{}.Dial(context.Background(), hub.Addr())
 				if err != nil {
 					continue // the backlog may overflow: that is the point
 				}
@@ -172,7 +174,7 @@ func TestConnectionBurst(t *testing.T) {
 // messages get through while the flood goes on.
 func TestFloodingPeerDoesNotStarveOthers(t *testing.T) {
 	c, hub := hubCluster(t, nil)
-	raw := dialRaw(t, TCP{}, hub.Addr())
+	raw := dialRaw(t, transport.TCP{}, hub.Addr())
 	raw.handshake("00000000000000f1", "flooder")
 	go func() { // a sink, so the hub can forward to the flooder too
 		buf := make([]byte, 64<<10)
@@ -223,7 +225,7 @@ func TestMemoryBoundedUnderChurn(t *testing.T) {
 		total, _ = strconv.Atoi(s)
 	}
 	const seenMax = 50_000
-	tr := TCP{}
+	tr := transport.TCP{}
 	hub, err := New(Config{Name: "hub", ListenAddr: "127.0.0.1:0", SeenMax: seenMax})
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,11 @@
 package node
 
 import (
-	"github.com/p2p-chat/p2p/node/wire"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // seenSet remembers message ids so that each is delivered and forwarded

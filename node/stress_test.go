@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // TestStressChurningGraph: 20 nodes on a random connected graph; 5 of them
@@ -30,7 +32,7 @@ func TestStressChurningGraph(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
-	c := newCluster(t, NewMemNetwork(0), nodes, func(cfg *Config) {
+	c := newCluster(t, memnet.New(0), nodes, func(cfg *Config) {
 		cfg.Replay = 4096
 		cfg.QueueFrames = 8192
 	})

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/p2p-chat/p2p/node/transport"
 )
 
 // TestNetcatTranscript replays testdata/netcat.txt, the session shown in
@@ -23,7 +25,7 @@ func TestNetcatTranscript(t *testing.T) {
 		t.Error("docs/protocol.md does not contain testdata/netcat.txt verbatim")
 	}
 
-	tr := TCP{}
+	tr := transport.TCP{}
 	c := newCluster(t, tr, 1, func(cfg *Config) { cfg.Name = "alice" })
 	alice := c.nodes[0]
 	raw := dialRaw(t, tr, alice.Addr())

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/p2p-chat/p2p/node"
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // Config describes one simulation run.
@@ -127,7 +128,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	net := node.NewMemNetwork(64 << 10)
+	net := memnet.New(64 << 10)
 	s := &run{cfg: cfg, firstFrom: make([]int, cfg.Nodes), sendAt: make([]int64, cfg.Messages),
 		lastAt: make([]atomic.Int64, cfg.Messages), got: make([]atomic.Int32, cfg.Messages), start: start,
 		allDone: make(chan struct{}), cuts: map[[2]int]bool{}, reasons: map[string]int{},
@@ -338,7 +339,7 @@ func (s *run) nodeConfig(i int) node.Config {
 // built by Build and then linked with Connect.
 func (s *run) maxPeers() int { return max(64, s.cfg.Nodes) }
 
-func (s *run) startNodes(net *node.MemNetwork) error {
+func (s *run) startNodes(net *memnet.Network) error {
 	s.index = make(map[string]int, s.cfg.Nodes)
 	for i := 0; i < s.cfg.Nodes; i++ {
 		cfg := s.nodeConfig(i)

@@ -1,117 +1,13 @@
-package node
+package memnet
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
-
-// MemNetwork is an in-memory Transport: listeners are found by address in a
-// map and connections are pairs of bounded byte buffers with deadlines and
-// half-close, so the node's code paths are the same as over TCP. Many nodes
-// can share one MemNetwork in one process. The zero value is not usable;
-// call NewMemNetwork.
-type MemNetwork struct {
-	bufSize int // bytes buffered in each direction before Write blocks
-
-	mu        sync.Mutex // guards listeners and next
-	listeners map[string]*memListener
-	next      int
-}
-
-// DefaultMemBuffer is the bytes a MemNetwork connection buffers in each
-// direction, about what a loopback TCP socket holds.
-const DefaultMemBuffer = 256 << 10
-
-// NewMemNetwork returns an empty in-memory network whose connections buffer
-// bufSize bytes in each direction (DefaultMemBuffer if bufSize <= 0).
-func NewMemNetwork(bufSize int) *MemNetwork {
-	if bufSize <= 0 {
-		bufSize = DefaultMemBuffer
-	}
-	return &MemNetwork{bufSize: bufSize, listeners: make(map[string]*memListener)}
-}
-
-// Listen registers a listener. An address that is empty or ends in ":0"
-// gets a fresh address "mem:N".
-func (m *MemNetwork) Listen(addr string) (net.Listener, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if addr == "" || strings.HasSuffix(addr, ":0") {
-		m.next++
-		addr = "mem:" + strconv.Itoa(m.next)
-	}
-	if _, ok := m.listeners[addr]; ok {
-		return nil, fmt.Errorf("listen %s: %w", addr, ErrAddrInUse)
-	}
-	l := &memListener{net: m, addr: memAddr(addr), conns: make(chan net.Conn), done: make(chan struct{})}
-	m.listeners[addr] = l
-	return l, nil
-}
-
-// Dial connects to a listener of this network.
-func (m *MemNetwork) Dial(ctx context.Context, addr string) (net.Conn, error) {
-	m.mu.Lock()
-	l := m.listeners[addr]
-	m.next++
-	local := memAddr("mem-client:" + strconv.Itoa(m.next))
-	m.mu.Unlock()
-	if l == nil {
-		return nil, &net.OpError{Op: "dial", Net: "mem", Addr: memAddr(addr), Err: errors.New("connection refused")}
-	}
-	client, server := memPipe(local, l.addr, m.bufSize)
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-l.done:
-		return nil, &net.OpError{Op: "dial", Net: "mem", Addr: memAddr(addr), Err: errors.New("connection refused")}
-	case <-ctx.Done():
-		return nil, &net.OpError{Op: "dial", Net: "mem", Addr: memAddr(addr), Err: ctx.Err()}
-	}
-}
-
-type memAddr string
-
-func (a memAddr) Network() string { return "mem" }
-func (a memAddr) String() string  { return string(a) }
-
-type memListener struct {
-	net   *MemNetwork
-	addr  memAddr
-	conns chan net.Conn
-	once  sync.Once
-	done  chan struct{}
-}
-
-func (l *memListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *memListener) Close() error {
-	l.once.Do(func() {
-		close(l.done)
-		l.net.mu.Lock()
-		if l.net.listeners[string(l.addr)] == l {
-			delete(l.net.listeners, string(l.addr))
-		}
-		l.net.mu.Unlock()
-	})
-	return nil
-}
-
-func (l *memListener) Addr() net.Addr { return l.addr }
 
 // memPipe returns the two ends of an in-memory connection.
 func memPipe(a, b memAddr, size int) (*memConn, *memConn) {

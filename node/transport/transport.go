@@ -1,4 +1,4 @@
-package node
+package transport
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 
 // Transport is the seam between the node and the network: where it listens
 // and how it dials. TCP is the real one; MemNetwork runs many nodes in one
-// process for tests and the simulator. The node needs nothing else from it.
+// process for tests and the simulator (package memnet). The node needs
+// nothing else from it.
+
 type Transport interface {
 	Listen(addr string) (net.Listener, error)
 	Dial(ctx context.Context, addr string) (net.Conn, error)
