@@ -13,10 +13,12 @@ import (
 
 // Connect dials addr, exchanges HELLO frames and adds the peer. It returns
 // when the peer is up and its EventPeerUp is in the Events channel (so a
-// consumer sees "connected" before anything it does after Connect), or
-// with an error that says why not (ErrSelf,
-// ErrAlreadyConnected, ErrTooManyPeers, a refusal from the other side, a
-// dial error).
+// consumer sees "connected" before anything it does after Connect; see
+// Events for what that means for the consumer), or with an error that
+// says why not. Refusals wrap ErrSelf, ErrAlreadyConnected,
+// ErrTooManyPeers or ErrUnsupportedVersion, whichever side refused (the
+// other side's come as a *RefusedError); ErrNoHello is a silent other
+// side; anything else is a dial error.
 func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 	if n.isClosing() {
 		return Peer{}, ErrClosed
@@ -45,11 +47,7 @@ func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 		conn.Close()
 		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
 	}
-	select {
-	case <-p.announced:
-	case <-p.ended:
-	case <-n.closing:
-	}
+	p.waitUp()
 	return p.info, nil
 }
 
@@ -97,7 +95,7 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	switch f.Kind {
 	case wire.KindHello:
 	case wire.KindErr:
-		return nil, fmt.Errorf("refused: %s", f.Reason)
+		return nil, refused(string(f.Reason))
 	default:
 		return nil, sendRefusal(conn, wire.Errorf("expected HELLO, got %s", f.Word))
 	}
@@ -105,8 +103,7 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	if err != nil {
 		return nil, sendRefusal(conn, err)
 	}
-	p.c.countOut(len(hello))
-	p.c.countIn(size)
+	p.countHandshake(len(hello), size)
 	if !unwatch() {
 		// Canceled just as the handshake ended: the deadline is set, so
 		// the reader fails at once and unregisters the peer.
@@ -180,7 +177,7 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	}
 	p, err := n.register(conn, dec, f, true)
 	if err == nil {
-		p.c.countIn(size)
+		p.countHandshake(0, size)
 	}
 	if errors.Is(err, ErrTooManyPeers) {
 		// Say where else to go, so a joining node can find a place.
@@ -220,10 +217,8 @@ func sendRefusal(conn net.Conn, err error) error {
 // ourselves, a node already connected, a version we cannot speak, and
 // peers over the limit.
 func (n *Node) register(conn net.Conn, dec *wire.Reader, hello *wire.Frame, inbound bool) (*peer, error) {
-	v := min(hello.Version, wire.Version)
-	if v < wire.MinVersion {
-		return nil, fmt.Errorf("protocol version %d is not supported (this node speaks %d to %d)",
-			hello.Version, wire.MinVersion, wire.Version)
+	if v := min(hello.Version, wire.Version); v < wire.MinVersion {
+		return nil, &versionError{hello.Version}
 	}
 	info := Peer{
 		ID:      string(hello.NodeID),
@@ -232,47 +227,28 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, hello *wire.Frame, inbo
 		Remote:  conn.RemoteAddr().String(),
 		Inbound: inbound,
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	old := n.peers[info.ID]
-	replace := false
-	switch {
-	case n.isClosing():
-		return nil, ErrClosed
-	case info.ID == n.id:
+	if info.ID == n.id {
 		return nil, ErrSelf
-	case old != nil && n.keepNew(old, inbound, info.ID):
-		replace = true
-	case old != nil:
-		return nil, fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, old.info.Name, info.ID)
-	case len(n.peers) >= n.cfg.MaxPeers:
-		return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
 	}
-	p := newPeer(n, conn, dec, info)
-	if hello.MaxLine > 0 {
-		p.maxLine = hello.MaxLine
+	if n.isClosing() {
+		return nil, ErrClosed
 	}
+	p := newPeer(n, conn, dec, info, hello.MaxLine)
 	if inbound {
-		p.q.add(wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes), 1)
+		p.put(wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes))
 	}
-	// The switch of peer lists is one step for the fan-out: a frame goes
-	// either to the old connection's queue (which hangUp flushes) or to
-	// the new one, never to neither.
-	n.fanOut.Lock()
-	if replace {
-		old.hangUp("replaced by a connection both nodes dialed at once")
+	replaced, err := n.peers.add(p, n.cfg.MaxPeers, func(old *peer) bool { return n.keepNew(old, inbound, info.ID) })
+	if err != nil {
+		return nil, err
 	}
-	n.peers[info.ID] = p
-	n.setPeersLocked()
-	n.fanOut.Unlock()
+	if replaced != nil {
+		replaced.hangUp("replaced by a connection both nodes dialed at once")
+	}
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
 	for _, line := range n.recent.appendTo(nil) {
-		if len(line)-1 <= p.maxLine {
-			p.q.add(line, 1) // at most Replay <= QueueFrames lines, into a new queue
-		}
+		p.put(line) // at most Replay <= QueueFrames lines, into a new queue
 	}
-	n.wg.Add(2) // reader and writer, started by start
 	return p, nil
 }
 
@@ -294,7 +270,7 @@ func (n *Node) keepNew(old *peer, inbound bool, otherID string) bool {
 // peerAddrs lists the announced addresses of the connected peers.
 func (n *Node) peerAddrs() []string {
 	var out []string
-	for _, p := range *n.peerList.Load() {
+	for _, p := range n.peers.snapshot() {
 		if p.info.Addr != "" {
 			out = append(out, p.info.Addr)
 		}
@@ -314,24 +290,13 @@ func (n *Node) start(p *peer) {
 // unregister removes a peer whose goroutines are ending and keeps its
 // counters.
 func (n *Node) unregister(p *peer) {
-	n.mu.Lock()
-	if n.peers[p.info.ID] == p {
-		delete(n.peers, p.info.ID)
-		n.setPeersLocked()
-	}
-	p.c.addTo(&n.retired)
-	n.mu.Unlock()
+	n.peers.remove(p)
 	n.peerDown(p)
 }
 
 // peerByAddr returns the peer that announced or connected from addr.
 func (n *Node) peerByAddr(addr string) *peer {
-	for _, p := range *n.peerList.Load() {
-		if p.info.Addr == addr || p.info.Remote == addr {
-			return p
-		}
-	}
-	return nil
+	return n.peers.find(func(p *peer) bool { return p.info.Addr == addr || p.info.Remote == addr })
 }
 
 // addPending tracks a connection in its handshake so Close can end it.

@@ -153,7 +153,7 @@ func (n *Node) joinLoop() {
 // above target, dials one known address it is not connected to (shuffle).
 func (n *Node) upkeep() {
 	now := time.Now()
-	peers := *n.peerList.Load()
+	peers := n.peers.snapshot()
 	connected := make(map[string]bool, len(peers))
 	for _, p := range peers {
 		connected[p.info.ID] = true
@@ -202,7 +202,7 @@ func (n *Node) upkeep() {
 	j.mu.Unlock()
 
 	if ask {
-		peers[rand.IntN(len(peers))].q.tryAdd(wire.GetPeersLine)
+		peers[rand.IntN(len(peers))].sendControl(wire.GetPeersLine)
 	}
 	for _, addr := range dial {
 		n.goTracked(func() { n.dialKnown(n.ctx, addr, true) })
@@ -232,7 +232,7 @@ func (n *Node) upkeep() {
 // above target (keep is the newest peer), so that the degree comes back
 // to the target instead of drifting up to MaxPeers.
 func (n *Node) trim(keep string, target int) {
-	peers := *n.peerList.Load()
+	peers := n.peers.snapshot()
 	var others []*peer
 	for _, p := range peers {
 		if p.info.ID != keep {
@@ -357,7 +357,7 @@ func (n *Node) peerUp(p *peer) {
 	}
 	n.learn(p.info.Addr, p.info.ID, p.info.Name, source)
 	if n.joining() {
-		p.q.tryAdd(wire.GetPeersLine)
+		p.sendControl(wire.GetPeersLine)
 	}
 }
 
@@ -380,7 +380,7 @@ func (n *Node) peerDown(p *peer) {
 // other peers first, then known ones that connected before.
 func (n *Node) answerPeers(to *peer) {
 	var addrs []string
-	for _, p := range *n.peerList.Load() {
+	for _, p := range n.peers.snapshot() {
 		if p != to && p.info.Addr != "" {
 			addrs = append(addrs, p.info.Addr)
 		}
@@ -396,7 +396,7 @@ func (n *Node) answerPeers(to *peer) {
 		}
 	}
 	j.mu.Unlock()
-	to.q.tryAdd(wire.EncodePeers(addrs))
+	to.sendControl(wire.EncodePeers(addrs))
 }
 
 // heardPeers learns the addresses in a PEERS frame.
@@ -412,7 +412,7 @@ func (n *Node) heardPeers(from *peer, addrs [][]byte) {
 // Known returns the table of known addresses, sorted by address.
 func (n *Node) Known() []KnownAddr {
 	connected := map[string]string{}
-	for _, p := range *n.peerList.Load() {
+	for _, p := range n.peers.snapshot() {
 		connected[p.info.ID] = p.info.Name
 		connected[p.info.Addr] = p.info.Name
 	}

@@ -17,7 +17,7 @@ import (
 // at once, as when the process is killed.
 func (n *Node) crash() {
 	n.ln.Close()
-	for _, p := range *n.peerList.Load() {
+	for _, p := range n.peers.snapshot() {
 		p.abort("crashed")
 	}
 	n.Close()

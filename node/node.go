@@ -1,14 +1,16 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,26 +52,19 @@ type Node struct {
 	once    sync.Once
 	wg      sync.WaitGroup // every goroutine the node started
 
+	peers *peerSet
+	rule  rule // how messages travel: flood
+
 	seq       atomic.Uint64 // last message sequence number
 	sent      atomic.Uint64
 	protoErrs atomic.Uint64
 	slowPeers atomic.Uint64
 	refused   atomic.Uint64 // connections refused before their handshake
 
-	// fanOut is held while a frame is queued to every peer (forward), and
-	// while register switches the peer list. Nothing waits while holding
-	// it, and nothing under it takes mu (the order is mu, then fanOut).
-	fanOut sync.Mutex
-
-	// peerList is the flood path's lock-free snapshot of peers; it is
-	// replaced (under mu) whenever peers changes.
-	peerList atomic.Pointer[[]*peer]
-
-	// mu guards the fields below.
+	// mu guards pending, and orders goTracked's wg.Add before Close's
+	// wait. Nothing calls the network while holding it.
 	mu      sync.Mutex
-	peers   map[string]*peer      // by node id
 	pending map[net.Conn]struct{} // connections still in their handshake
-	retired Stats                 // counters of peers that are gone
 }
 
 // New starts a node: it listens at once (so a taken address is reported
@@ -92,7 +87,7 @@ func New(cfg Config) (*Node, error) {
 		events:  make(chan Event, cfg.EventBuffer),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		peers:   make(map[string]*peer),
+		peers:   newPeerSet(),
 		pending: make(map[net.Conn]struct{}),
 		join:    newJoiner(),
 	}
@@ -100,7 +95,7 @@ func New(cfg Config) (*Node, error) {
 		n.name = "node-" + n.id[:6]
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.peerList.Store(&[]*peer{})
+	n.rule = flood{n}
 	if n.ln, err = listen(cfg.Transport, cfg.ListenAddr); err != nil {
 		n.cancel()
 		return nil, err
@@ -159,6 +154,12 @@ func (n *Node) Config() Config { return n.cfg }
 // Events returns the channel of events. It must be drained: when it is
 // full the node stops reading from its peers (backpressure) rather than
 // drop a message. It is closed when Close has finished.
+//
+// Connect and Disconnect return only once their peer's up or down event is
+// in this channel, so that a consumer sees them before anything done after
+// the call. Hence a goroutine that is the only consumer of Events must not
+// call Connect or Disconnect while the channel may be full: it would wait
+// for itself. Call them from another goroutine, as package script does.
 func (n *Node) Events() <-chan Event { return n.events }
 
 func (n *Node) isClosing() bool {
@@ -183,24 +184,20 @@ func (n *Node) Send(text string) (Sent, error) {
 	id := n.id + "-" + strconv.FormatUint(n.seq.Add(1), 10)
 	n.seen.addOwn(id, n.name)
 	line := wire.EncodeMsg(id, 1, []byte(n.name), []byte(text))
-	n.recent.add(line)
-	copies := n.forward(line, nil)
+	copies := n.rule.publish(line)
 	n.sent.Add(1)
 	return Sent{Message: Message{ID: id, Origin: n.name, Text: text}, Peers: copies}, nil
 }
 
 // Peers returns the connected peers, sorted by name.
 func (n *Node) Peers() []PeerInfo {
-	ps := *n.peerList.Load()
+	ps := n.peers.snapshot()
 	out := make([]PeerInfo, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, p.snapshot())
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].ID < out[j].ID
+	slices.SortFunc(out, func(a, b PeerInfo) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 	})
 	return out
 }
@@ -210,17 +207,7 @@ func (n *Node) Seen() []SeenEntry { return n.seen.snapshot() }
 
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats {
-	n.mu.Lock()
-	s := n.retired
-	ps := make([]*peer, 0, len(n.peers))
-	for _, p := range n.peers {
-		ps = append(ps, p)
-	}
-	n.mu.Unlock()
-	for _, p := range ps {
-		p.c.addTo(&s)
-	}
-	s.Peers = len(ps)
+	s := n.peers.stats()
 	s.Seen = n.seen.len()
 	s.SeenOrigins = n.seen.originCount()
 	s.GapJumps = n.seen.gapJumps()
@@ -232,22 +219,18 @@ func (n *Node) Stats() Stats {
 }
 
 // Disconnect ends the connection to a peer, named by its name, node id,
-// announced address or remote address. Its queue is flushed first.
+// announced address or remote address. Its queue is flushed first. It
+// returns once the peer's down event is in the Events channel: see Events
+// for what that means for the consumer of events.
 func (n *Node) Disconnect(who string) error {
-	n.mu.Lock()
-	var found *peer
-	for _, p := range n.peers {
-		if p.info.ID == who || p.info.Name == who || p.info.Addr == who || p.info.Remote == who {
-			found = p
-			break
-		}
-	}
-	n.mu.Unlock()
+	found := n.peers.find(func(p *peer) bool {
+		return p.info.ID == who || p.info.Name == who || p.info.Addr == who || p.info.Remote == who
+	})
 	if found == nil {
 		return fmt.Errorf("disconnect %s: %w", who, ErrUnknownPeer)
 	}
 	found.hangUp("disconnected by user")
-	<-found.ended
+	found.waitDown()
 	return nil
 }
 
@@ -259,19 +242,20 @@ func (n *Node) Close() error {
 		n.mu.Lock()
 		close(n.closing)
 		n.cancel()
-		peers := make([]*peer, 0, len(n.peers))
-		for _, p := range n.peers {
-			peers = append(peers, p)
-		}
+		pending := make([]net.Conn, 0, len(n.pending))
 		for c := range n.pending {
-			c.Close()
+			pending = append(pending, c)
 		}
 		n.mu.Unlock()
+		for _, c := range pending {
+			c.Close()
+		}
 		n.ln.Close()
-		for _, p := range peers {
+		for _, p := range n.peers.close() {
 			p.hangUp("node shutting down")
 		}
 		n.wg.Wait()
+		n.peers.wait()
 		close(n.events)
 		close(n.done)
 	})
@@ -309,13 +293,4 @@ func (n *Node) goTracked(f func()) bool {
 		f()
 	}()
 	return true
-}
-
-// setPeersLocked publishes a new snapshot of peers for the flood path.
-func (n *Node) setPeersLocked() {
-	ps := make([]*peer, 0, len(n.peers))
-	for _, p := range n.peers {
-		ps = append(ps, p)
-	}
-	n.peerList.Store(&ps)
 }

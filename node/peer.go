@@ -1,10 +1,6 @@
 package node
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -13,10 +9,15 @@ import (
 	"github.com/p2p-chat/p2p/node/wire"
 )
 
-// peer is one connection after its handshake. Its reader goroutine owns the
-// peer's lifetime: when reading ends it waits for the writer, closes the
-// connection, unregisters the peer and reports it down. The writer drains
-// the send queue through a buffered writer.
+// peer is one connection after its handshake. Outside this file and
+// peerio.go nothing touches its queue, counters, connection or channels:
+// it offers a few verbs (offer and awaitRoom for messages, sendControl and
+// put for frames that never wait, hangUp and abort to end it, counters and
+// snapshot to read it).
+//
+// Its reader goroutine owns its lifetime: when reading ends it waits for
+// the writer, closes the connection, unregisters the peer and reports it
+// down. The writer drains the send queue through a buffered writer.
 type peer struct {
 	n       *Node
 	conn    net.Conn
@@ -27,23 +28,226 @@ type peer struct {
 	c       peerCounters
 	maxLine int // the longest line it accepts (from its HELLO; else ours)
 
-	stop       chan struct{} // closed to ask the writer to flush, say BYE and finish
-	gone       chan struct{} // closed on abort: the writer stops at once, pushes give up
-	writerDone chan struct{}
-	announced  chan struct{} // closed once its up event is in the events channel
-	ended      chan struct{} // closed when the peer is unregistered and reported down
-	stopOnce   sync.Once
-	goneOnce   sync.Once
+	// The channels goroutines wait on; each is closed once, by update or
+	// by the goroutine named.
+	ending     chan struct{} // closed when the peer stops running: the writer flushes or stops
+	writerDone chan struct{} // closed by the writer when it has ended
+	announced  chan struct{} // closed by the reader once its up event is in the events channel
+	ended      chan struct{} // closed by the reader when the peer is unregistered and reported down
 
-	// lingerUntil is the read deadline set by hangUp (unix nanoseconds, 0
-	// for none); the reader never extends its deadline past it.
-	lingerUntil atomic.Int64
-
-	// reasonMu guards reason and bye: the first reason given wins.
-	reasonMu sync.Mutex
-	reason   string
-	bye      string // reason to send in a BYE frame ("" for none)
+	// mu guards life, which only update changes.
+	mu   sync.Mutex
+	life lifecycle
 }
+
+// lifecycle is where a peer is on its way down. A peer runs until
+// something ends it: a user or the node hangs up (flush, BYE, wait for the
+// other side to close), the reader stops (flush, no BYE), or it is aborted
+// (a write failed, the peer is slow, or it is being closed: drop what is
+// queued, close the connection). The first reason given is the one
+// reported.
+type lifecycle struct {
+	phase  phase
+	reason string    // why it went down ("" while running and unexplained)
+	bye    string    // reason to send in a BYE frame ("" for none)
+	linger time.Time // read deadline set by hangUp (zero for none): reads never extend past it
+}
+
+type phase uint8
+
+const (
+	running  phase = iota
+	flushing       // no more frames are queued; the writer flushes, says BYE if bye is set, and ends
+	aborted        // the writer stops at once; the connection is closed
+)
+
+// update changes the peer's lifecycle under mu and then does what the
+// change calls for, in one place: leaving running closes the queue (so
+// nothing more is queued, and whoever waits for room stops waiting), then
+// wakes the writer; a new linger deadline is set on the connection (under
+// mu, so the reader never sets a later one over it); reaching aborted
+// closes the connection. Phases only move forward.
+func (p *peer) update(change func(l *lifecycle)) {
+	p.mu.Lock()
+	before := p.life
+	change(&p.life)
+	p.life.phase = max(p.life.phase, before.phase)
+	after := p.life
+	if after.reason == "" || before.reason != "" {
+		p.life.reason, p.life.bye = before.reason, before.bye // the first reason wins
+	}
+	if !after.linger.Equal(before.linger) {
+		p.conn.SetReadDeadline(after.linger)
+	}
+	if before.phase == running && after.phase != running {
+		// The queue first: once the writer wakes, nothing more is queued
+		// behind its last take.
+		p.q.close()
+		close(p.ending)
+	}
+	p.mu.Unlock()
+	if before.phase != aborted && after.phase == aborted {
+		p.conn.Close()
+	}
+}
+
+func (p *peer) lifeNow() lifecycle {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.life
+}
+
+// explain records why the peer is going down without changing its phase
+// (a BYE received: the reader goes on until the other side closes).
+func (p *peer) explain(reason string) {
+	p.update(func(l *lifecycle) { l.reason = reason })
+}
+
+// hangUp ends the connection gracefully: no more frames are queued, the
+// writer flushes what is queued, sends BYE and half-closes; the reader then
+// waits up to CloseTimeout for the other side to close.
+func (p *peer) hangUp(reason string) {
+	p.update(func(l *lifecycle) {
+		l.phase, l.reason, l.bye = flushing, reason, reason
+		if l.linger.IsZero() {
+			l.linger = time.Now().Add(p.n.cfg.CloseTimeout)
+		}
+	})
+}
+
+// abort ends the connection at once, dropping what is queued.
+func (p *peer) abort(reason string) {
+	p.update(func(l *lifecycle) { l.phase, l.reason = aborted, reason })
+}
+
+// slow disconnects a peer whose queue is past its bound and whose writer
+// has moved nothing for SlowPeerTimeout. Several waiters may find it
+// stalled at once: it is counted once.
+func (p *peer) slow() {
+	var counted bool
+	p.update(func(l *lifecycle) {
+		if l.phase == running {
+			counted = true
+			l.phase, l.reason = aborted, "slow peer: it took nothing from its full send queue for "+p.n.cfg.SlowPeerTimeout.String()
+		}
+	})
+	if counted {
+		p.n.slowPeers.Add(1)
+	}
+}
+
+// stopTaking closes the queue to new frames without ending the peer yet:
+// for a peer being replaced, in the same step as the switch of peer lists,
+// so that every frame goes to one of the two connections. hangUp follows,
+// outside the lock.
+func (p *peer) stopTaking() { p.q.close() }
+
+// waitUp waits until the peer's up event is in the events channel, or it
+// is down already, or the node is closing.
+func (p *peer) waitUp() {
+	select {
+	case <-p.announced:
+	case <-p.ended:
+	case <-p.n.closing:
+	}
+}
+
+// waitDown waits until the peer is unregistered and its down event is in
+// the events channel.
+func (p *peer) waitDown() { <-p.ended }
+
+// offerResult says what offer did with a line.
+type offerResult uint8
+
+const (
+	offerSkipped offerResult = iota // not queued: longer than the peer accepts, or the peer is going
+	offerQueued                     // queued
+	offerFull                       // queued, past the bound: the caller waits with awaitRoom after its lock
+	offerStalled                    // not queued: the peer is slow; the caller calls slow after its lock
+)
+
+// offer queues a MSG line for this peer without waiting (the fan-out
+// holds a lock): from is the peer the message came from (nil for our own
+// message), whose relayed counter it also counts. Counters are updated
+// before the frame is queued, so they are right by the time the copy can
+// arrive anywhere, and undone if it was not.
+func (p *peer) offer(line string, from *peer) (ticket, offerResult) {
+	if len(line)-1 > p.maxLine {
+		// It would have to refuse it and hang up: skip it, and count.
+		p.c.tooLong.Add(1)
+		return ticket{}, offerSkipped
+	}
+	p.c.msgsOut.Add(1)
+	if from != nil {
+		from.c.relayed.Add(1)
+	}
+	t, full, err := p.q.add(line, factorFor(from))
+	if err != nil {
+		p.c.msgsOut.Add(^uint64(0))
+		if from != nil {
+			from.c.relayed.Add(^uint64(0))
+		}
+		if err == errQueueStalled {
+			return t, offerStalled
+		}
+		return t, offerSkipped
+	}
+	if full {
+		return t, offerFull
+	}
+	return t, offerQueued
+}
+
+// factorFor is the bound a sender waits at: our own message at the bound,
+// a relay only past relaySlack times it, so the origin is throttled first.
+func factorFor(from *peer) int {
+	if from == nil {
+		return 1
+	}
+	return relaySlack
+}
+
+// awaitRoom waits, after the fan-out, until the frame with ticket t is
+// within the bound, with no patience for our own message and a relay's
+// patience otherwise (see sendQueue), and disconnects the peer if its
+// queue stalled.
+func (p *peer) awaitRoom(t ticket, relay bool) {
+	factor, patience := 1, time.Duration(0)
+	if relay {
+		factor, patience = relaySlack, p.n.cfg.SlowPeerTimeout/5
+	}
+	if p.q.waitRoom(t, factor, patience, p.ending) {
+		p.slow()
+	}
+}
+
+// sendControl queues a control frame (ERR, PEERS, GETPEERS, PING) only if
+// the queue is within its bound; it never waits. It reports whether the
+// frame was queued.
+func (p *peer) sendControl(line string) bool { return p.q.tryAdd(line) }
+
+// put queues a frame for a peer that is not running yet: our HELLO answer
+// and the replayed recent lines, in a new queue, before the writer starts.
+// A line longer than the peer accepts is skipped.
+func (p *peer) put(line string) {
+	if len(line)-1 <= p.maxLine {
+		p.q.add(line, 1)
+	}
+}
+
+// countHandshake counts the HELLO frames exchanged before the peer existed.
+func (p *peer) countHandshake(out, in int) {
+	if out > 0 {
+		p.c.countOut(out)
+	}
+	if in > 0 {
+		p.c.countIn(in)
+	}
+}
+
+// countDelivered and countDuplicate count a MSG received from this peer.
+func (p *peer) countDelivered() { p.c.delivered.Add(1) }
+func (p *peer) countDuplicate() { p.c.duplicates.Add(1) }
 
 // peerCounters are updated by the peer's goroutines and the flood path.
 type peerCounters struct {
@@ -64,7 +268,9 @@ func (c *peerCounters) countOut(bytes int) {
 	c.bytesOut.Add(uint64(bytes))
 }
 
-func (c *peerCounters) addTo(s *Stats) {
+// addCounters adds the peer's counters to s.
+func (p *peer) addCounters(s *Stats) {
+	c := &p.c
 	s.FramesIn += c.framesIn.Load()
 	s.FramesOut += c.framesOut.Load()
 	s.BytesIn += c.bytesIn.Load()
@@ -76,17 +282,19 @@ func (c *peerCounters) addTo(s *Stats) {
 	s.TooLongForPeer += c.tooLong.Load()
 }
 
-func newPeer(n *Node, conn net.Conn, dec *wire.Reader, info Peer) *peer {
+func newPeer(n *Node, conn net.Conn, dec *wire.Reader, info Peer, maxLine int) *peer {
+	if maxLine <= 0 {
+		maxLine = n.cfg.MaxLineBytes
+	}
 	return &peer{
 		n:          n,
 		conn:       conn,
 		info:       info,
 		since:      time.Now(),
 		dec:        dec,
-		maxLine:    n.cfg.MaxLineBytes,
+		maxLine:    maxLine,
 		q:          newSendQueue(n.cfg.QueueFrames, n.cfg.QueueBytes, n.cfg.SlowPeerTimeout),
-		stop:       make(chan struct{}),
-		gone:       make(chan struct{}),
+		ending:     make(chan struct{}),
 		writerDone: make(chan struct{}),
 		announced:  make(chan struct{}),
 		ended:      make(chan struct{}),
@@ -106,253 +314,5 @@ func (p *peer) snapshot() PeerInfo {
 		MsgsOut:    p.c.msgsOut.Load(),
 		Relayed:    p.c.relayed.Load(),
 		Queued:     p.q.len(),
-	}
-}
-
-// setReason records why the peer goes down, unless a reason is already set.
-func (p *peer) setReason(reason, bye string) {
-	p.reasonMu.Lock()
-	if p.reason == "" {
-		p.reason, p.bye = reason, bye
-	}
-	p.reasonMu.Unlock()
-}
-
-func (p *peer) getReason() (reason, bye string) {
-	p.reasonMu.Lock()
-	defer p.reasonMu.Unlock()
-	return p.reason, p.bye
-}
-
-// hangUp ends the connection gracefully: no more frames are queued, the
-// writer flushes what is queued, sends BYE and half-closes; the reader then
-// waits up to CloseTimeout for the other side to close.
-func (p *peer) hangUp(reason string) {
-	p.setReason(reason, reason)
-	p.finish()
-	until := time.Now().Add(p.n.cfg.CloseTimeout)
-	p.lingerUntil.Store(until.UnixNano())
-	p.conn.SetReadDeadline(until)
-}
-
-// finish asks the writer to flush and stop.
-func (p *peer) finish() {
-	p.q.close()
-	p.stopOnce.Do(func() { close(p.stop) })
-}
-
-// abort ends the connection at once, dropping what is queued.
-func (p *peer) abort(reason string) {
-	p.setReason(reason, "")
-	p.q.close()
-	p.goneOnce.Do(func() { close(p.gone) })
-	p.conn.Close()
-}
-
-// slow disconnects a peer whose queue is past its bound and whose writer
-// has moved nothing for SlowPeerTimeout.
-func (p *peer) slow() {
-	if !p.q.close() {
-		return // going already: several waiters may find it stalled at once
-	}
-	p.n.slowPeers.Add(1)
-	p.abort(fmt.Sprintf("slow peer: it took nothing from its full send queue for %v", p.n.cfg.SlowPeerTimeout))
-}
-
-// patience is how long a full queue may hold up whoever queues to it.
-func (p *peer) patience() time.Duration { return p.n.cfg.SlowPeerTimeout / 5 }
-
-// progressWriter is what the writer's bufio.Writer writes to: it tells the
-// queue whenever bytes move, and keeps the write deadline WriteTimeout
-// ahead of the last progress, so the deadline bounds a stall, never a long
-// run of writes under load. Only the writer goroutine uses it.
-type progressWriter struct {
-	p        *peer
-	deadline time.Time // the write deadline last set
-}
-
-func (w *progressWriter) Write(b []byte) (int, error) {
-	timeout := w.p.n.cfg.WriteTimeout
-	if now := time.Now(); w.deadline.Sub(now) < timeout-timeout/8 {
-		w.deadline = now.Add(timeout)
-		w.p.conn.SetWriteDeadline(w.deadline)
-	}
-	n, err := w.p.conn.Write(b)
-	if n > 0 {
-		w.p.q.progressed()
-	}
-	return n, err
-}
-
-// readLoop reads frames until the connection ends, then cleans up.
-func (p *peer) readLoop() {
-	defer p.n.wg.Done()
-	p.n.emit(Event{Kind: EventPeerUp, Peer: p.info})
-	close(p.announced)
-	err := p.readFrames()
-	p.setReason(p.readEndReason(err), "")
-	reason, _ := p.getReason()
-
-	// Let the writer flush (an ERR frame, or what was queued before the
-	// other side closed), bounded by its write deadline, then close.
-	p.finish()
-	<-p.writerDone
-	p.conn.Close()
-	p.goneOnce.Do(func() { close(p.gone) })
-	p.n.unregister(p)
-	p.n.emit(Event{Kind: EventPeerDown, Peer: p.info, Reason: reason})
-	close(p.ended)
-}
-
-// extendReadDeadline allows IdleTimeout for the next read from the socket,
-// but never past the hang-up deadline.
-func (p *peer) extendReadDeadline(now time.Time) {
-	d := now.Add(p.n.cfg.IdleTimeout)
-	if l := p.lingerUntil.Load(); l != 0 {
-		d = time.Unix(0, min(l, d.UnixNano()))
-	}
-	p.conn.SetReadDeadline(d)
-	// hangUp may have set its deadline just before ours: set it again.
-	if l := p.lingerUntil.Load(); l != 0 && l < d.UnixNano() {
-		p.conn.SetReadDeadline(time.Unix(0, l))
-	}
-}
-
-// readEndReason turns the error that ended reading into a reason.
-func (p *peer) readEndReason(err error) string {
-	var pe *ProtocolError
-	var ne net.Error
-	switch {
-	case errors.Is(err, io.EOF):
-		return "closed by peer"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "closed by peer in the middle of a frame"
-	case errors.As(err, &pe):
-		return pe.Error()
-	case errors.As(err, &ne) && ne.Timeout() && p.lingerUntil.Load() != 0:
-		return "hung up; the peer did not close its side in time"
-	case errors.As(err, &ne) && ne.Timeout():
-		return fmt.Sprintf("dead peer: nothing received for %v", p.n.cfg.IdleTimeout)
-	case errors.Is(err, net.ErrClosed):
-		return "connection closed"
-	}
-	return err.Error()
-}
-
-// readFrames is the reader's loop: decode, then act on each frame.
-func (p *peer) readFrames() error {
-	var deadlineSet time.Time
-	for {
-		// Extend the deadline before a read that will reach the socket, and
-		// after a long pause in handing frames on (a slow consumer of events
-		// is not a dead peer).
-		if now := time.Now(); p.dec.Buffered() == 0 || now.Sub(deadlineSet) > p.n.cfg.IdleTimeout/2 {
-			p.extendReadDeadline(now)
-			deadlineSet = now
-		}
-		f, size, err := p.dec.Next()
-		if size > 0 {
-			p.c.countIn(size)
-		}
-		if err != nil {
-			var pe *ProtocolError
-			if errors.As(err, &pe) {
-				p.protocolError(pe)
-			}
-			return err
-		}
-		switch f.Kind {
-		case wire.KindMsg:
-			p.n.flood(p, f)
-		case wire.KindPing:
-			// Traffic is all a keepalive needs to be.
-		case wire.KindGetPeers:
-			p.n.answerPeers(p)
-		case wire.KindPeers:
-			p.n.heardPeers(p, f.Addrs)
-		case wire.KindBye:
-			p.setReason("peer left: "+string(f.Reason), "")
-		case wire.KindErr:
-			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s says: %s", p.info.Name, f.Reason)})
-		case wire.KindHello:
-			err := wire.Errorf("second HELLO after the handshake")
-			p.protocolError(err)
-			return err
-		case wire.KindUnknown:
-			// Ignore it, so newer versions can add frames; say so once per frame.
-			p.q.tryAdd(wire.EncodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.Word)))
-			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.Word)})
-		}
-	}
-}
-
-// protocolError answers a bad frame with ERR (the reader then ends the
-// connection) and reports it.
-func (p *peer) protocolError(pe *ProtocolError) {
-	p.n.protoErrs.Add(1)
-	p.q.tryAdd(wire.EncodeErr(pe.Error()))
-	p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s: %w", p.info.Name, pe)})
-}
-
-// writeLoop drains the send queue into a buffered writer, flushing when the
-// queue is empty, so a burst becomes few system calls.
-func (p *peer) writeLoop() {
-	defer p.n.wg.Done()
-	defer close(p.writerDone)
-	bw := bufio.NewWriterSize(&progressWriter{p: p}, p.n.cfg.BufferSize)
-	var batch []string
-	keepalive := time.NewTicker(p.n.cfg.KeepAlive / 2)
-	defer keepalive.Stop()
-	lastWrite := time.Now()
-	for {
-		select {
-		case <-p.q.ready:
-			lastWrite = time.Now()
-			if err := p.writeQueued(bw, &batch); err != nil {
-				p.abort("write failed: " + err.Error())
-				return
-			}
-		case now := <-keepalive.C:
-			if now.Sub(lastWrite) < p.n.cfg.KeepAlive {
-				continue
-			}
-			lastWrite = now
-			p.q.tryAdd(wire.PingLine)
-			if err := p.writeQueued(bw, &batch); err != nil {
-				p.abort("write failed: " + err.Error())
-				return
-			}
-		case <-p.stop:
-			err := p.writeQueued(bw, &batch)
-			if _, bye := p.getReason(); err == nil && bye != "" {
-				bw.WriteString(wire.EncodeBye(bye))
-				err = bw.Flush()
-			}
-			if cw, ok := p.conn.(interface{ CloseWrite() error }); ok && err == nil {
-				cw.CloseWrite()
-			}
-			return
-		case <-p.gone:
-			return
-		}
-	}
-}
-
-// writeQueued writes everything queued, then flushes.
-func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string) error {
-	for {
-		*batch = p.q.take(*batch)
-		if len(*batch) == 0 {
-			return bw.Flush()
-		}
-		var bytes int
-		for _, f := range *batch {
-			if _, err := bw.WriteString(f); err != nil {
-				return err
-			}
-			bytes += len(f)
-		}
-		p.c.framesOut.Add(uint64(len(*batch)))
-		p.c.bytesOut.Add(uint64(bytes))
 	}
 }
