@@ -10,10 +10,16 @@ import (
 )
 
 // Transport is the seam between the node and the network: where it listens
-// and how it dials. TCP is the real one; MemNetwork runs many nodes in one
-// process for tests and the simulator (package memnet). The node needs
-// nothing else from it.
-
+// and how it dials. TCP is the real one; memnet runs many nodes in one
+// process for tests and the simulator. The node needs nothing else from it.
+//
+// The conns it returns follow net.Conn's contract, which the node relies
+// on: Close and the Set*Deadline methods may be called from any goroutine
+// while another is blocked in Read or Write, and unblock it. The node
+// never holds a node-wide lock while it calls a conn (it may hold the one
+// peer's own lock while it sets that conn's read deadline), so a conn that
+// blocks in Close (a tls.Conn sending its close_notify) holds up only the
+// goroutine that closes it, never the rest of the node.
 type Transport interface {
 	Listen(addr string) (net.Listener, error)
 	Dial(ctx context.Context, addr string) (net.Conn, error)
