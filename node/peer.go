@@ -105,11 +105,12 @@ func (p *peer) explain(reason string) {
 
 // hangUp ends the connection gracefully: no more frames are queued, the
 // writer flushes what is queued, sends BYE and half-closes; the reader then
-// waits up to CloseTimeout for the other side to close.
+// waits up to CloseTimeout for the other side to close. A peer that is
+// ending already is left to it.
 func (p *peer) hangUp(reason string) {
 	p.update(func(l *lifecycle) {
-		l.phase, l.reason, l.bye = flushing, reason, reason
-		if l.linger.IsZero() {
+		if l.phase == running { // else it is ending already, for its own reason
+			l.phase, l.reason, l.bye = flushing, reason, reason
 			l.linger = time.Now().Add(p.n.cfg.CloseTimeout)
 		}
 	})
