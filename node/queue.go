@@ -35,25 +35,24 @@ import (
 // long ago. A peer is slow only when its queue is past its bound and
 // nothing has moved for the stall timeout.
 //
-// mu guards every field below it.
+// The fields above mu are set once by newSendQueue; mu guards every field
+// below it.
 type sendQueue struct {
-	maxFrames int
-	maxBytes  int
-	stall     time.Duration // no progress for this long while over the bound: slow peer
-	ready     chan struct{} // capacity 1: signalled when the queue becomes non-empty
+	bound level         // the soft bound: the origin waits past it
+	hard  level         // hardFactor times the bound: nobody passes it while bytes move
+	stall time.Duration // no progress for this long while past the bound: slow peer
+	ready chan struct{} // capacity 1: signalled when the queue becomes non-empty
 
 	mu           sync.Mutex
 	frames       []string // frames[head:] are queued
 	head         int
-	bytes        int
 	closed       bool
-	writing      bool          // the writer holds frames it took and has not finished writing
-	lastTake     time.Time     // last time the writer took frames, or an idle writer was handed some
-	lastProgress time.Time     // last time bytes moved, or an idle writer was handed frames
-	added        ticket        // frames and bytes ever added
-	taken        ticket        // frames and bytes ever taken by the writer
-	waiters      int           // goroutines in waitRoom
-	space        chan struct{} // closed and replaced when the writer takes and someone waits
+	writing      bool      // the writer holds frames it took and has not finished writing
+	lastTake     time.Time // last time the writer took frames, or an idle writer was handed some
+	lastProgress time.Time // last time bytes moved, or an idle writer was handed frames
+	added        ticket    // frames and bytes ever added
+	taken        ticket    // frames and bytes ever taken by the writer: added less taken is queued
+	space        signal    // broadcast when the writer takes frames or the queue closes
 }
 
 var (
@@ -75,23 +74,30 @@ const (
 // count up to and including it.
 type ticket struct{ frames, bytes int }
 
+// level is an amount of queued frames and bytes that a sender waits past.
+type level struct{ frames, bytes int }
+
+func (l level) times(factor int) level { return level{factor * l.frames, factor * l.bytes} }
+
 func newSendQueue(maxFrames, maxBytes int, stall time.Duration) *sendQueue {
+	bound := level{maxFrames, maxBytes}
+	now := time.Now()
 	return &sendQueue{
-		maxFrames:    maxFrames,
-		maxBytes:     maxBytes,
+		bound:        bound,
+		hard:         bound.times(hardFactor),
 		stall:        stall,
 		ready:        make(chan struct{}, 1),
-		space:        make(chan struct{}),
-		lastProgress: time.Now(),
-		lastTake:     time.Now(),
+		lastProgress: now,
+		lastTake:     now,
 	}
 }
 
-// overLocked reports whether the queue is past factor times its bound. One
-// frame larger than the byte bound alone is not: it must be able to go.
-func (q *sendQueue) overLocked(factor int) bool {
-	n := len(q.frames) - q.head
-	return n > factor*q.maxFrames || (q.bytes > factor*q.maxBytes && n > 1)
+// pastLocked reports whether more than l is queued up to and including
+// the frame with ticket t (the whole queue for q.added). One frame larger
+// than the byte bound alone is not past it: it must be able to go.
+func (q *sendQueue) pastLocked(t ticket, l level) bool {
+	frames, bytes := t.frames-q.taken.frames, t.bytes-q.taken.bytes
+	return frames > l.frames || (bytes > l.bytes && frames > 1)
 }
 
 // add appends f, returns its ticket and reports whether the queue is now
@@ -104,30 +110,39 @@ func (q *sendQueue) add(f string, factor int) (t ticket, over bool, err error) {
 		q.mu.Unlock()
 		return t, false, errQueueClosed
 	}
-	if q.overLocked(1) && time.Since(q.lastProgress) > q.stall {
+	if q.pastLocked(q.added, q.bound) && time.Since(q.lastProgress) > q.stall {
 		q.mu.Unlock()
 		return t, false, errQueueStalled
 	}
-	wasEmpty := len(q.frames) == q.head
+	wasEmpty := q.appendLocked(f)
+	t = q.added
+	over = q.pastLocked(t, q.bound.times(factor))
+	q.mu.Unlock()
+	if wasEmpty {
+		q.signalReady()
+	}
+	return t, over, nil
+}
+
+// appendLocked queues f and reports whether the queue was empty.
+func (q *sendQueue) appendLocked(f string) (wasEmpty bool) {
+	wasEmpty = q.added.frames == q.taken.frames
 	if wasEmpty && !q.writing {
 		// The writer is idle: its clocks start now.
 		q.lastProgress = time.Now()
 		q.lastTake = q.lastProgress
 	}
 	q.frames = append(q.frames, f)
-	q.bytes += len(f)
 	q.added.frames++
 	q.added.bytes += len(f)
-	t = q.added
-	over = q.overLocked(factor)
-	q.mu.Unlock()
-	if wasEmpty {
-		select {
-		case q.ready <- struct{}{}:
-		default:
-		}
+	return wasEmpty
+}
+
+func (q *sendQueue) signalReady() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
 	}
-	return t, over, nil
 }
 
 // waitRoom waits until the frame with ticket t is within factor times the
@@ -142,6 +157,7 @@ func (q *sendQueue) add(f string, factor int) (t ticket, over bool, err error) {
 // nothing has moved for the stall timeout the peer is slow: waitRoom
 // reports it, and the caller disconnects the peer.
 func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone <-chan struct{}) (stalled bool) {
+	lim := q.bound.times(factor)
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -150,20 +166,19 @@ func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone 
 	}()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for !q.closed && q.aheadLocked(t, factor) {
+	for !q.closed && q.pastLocked(t, lim) {
 		left := q.stall - time.Since(q.lastProgress)
 		if left <= 0 {
 			return true
 		}
-		if patience > 0 && !q.aheadLocked(t, hardFactor) {
+		if patience > 0 && !q.pastLocked(t, q.hard) {
 			p := patience - time.Since(q.lastTake)
 			if p <= 0 {
 				return false
 			}
 			left = min(left, p)
 		}
-		q.waiters++
-		space := q.space
+		space := q.space.wait()
 		q.mu.Unlock()
 		if timer == nil {
 			timer = time.NewTimer(left)
@@ -178,7 +193,6 @@ func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone 
 		case <-timer.C:
 		}
 		q.mu.Lock()
-		q.waiters--
 		if gave {
 			return false
 		}
@@ -186,24 +200,23 @@ func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone 
 	return false
 }
 
-// aheadLocked reports whether more than factor times the bound is queued
-// up to and including the frame with ticket t.
-func (q *sendQueue) aheadLocked(t ticket, factor int) bool {
-	frames, bytes := t.frames-q.taken.frames, t.bytes-q.taken.bytes
-	return frames > factor*q.maxFrames || (bytes > factor*q.maxBytes && frames > 1)
-}
-
-// tryAdd appends f only if the queue is within its bound. It is for
-// control frames (ERR, PEERS) that must never make anyone wait.
+// tryAdd appends f only if the queue, f included, is within its bound;
+// unlike add it makes no exception for one frame larger than the byte
+// bound. It is for control frames (ERR, PEERS, PING) that must never make
+// anyone wait.
 func (q *sendQueue) tryAdd(f string) bool {
 	q.mu.Lock()
-	if q.closed || len(q.frames)-q.head >= q.maxFrames || q.bytes+len(f) > q.maxBytes {
-		q.mu.Unlock()
-		return false
+	frames, bytes := q.added.frames-q.taken.frames+1, q.added.bytes-q.taken.bytes+len(f)
+	ok := !q.closed && frames <= q.bound.frames && bytes <= q.bound.bytes
+	var wasEmpty bool
+	if ok {
+		wasEmpty = q.appendLocked(f)
 	}
 	q.mu.Unlock()
-	_, _, err := q.add(f, 1)
-	return err == nil
+	if wasEmpty {
+		q.signalReady()
+	}
+	return ok
 }
 
 // writeBatch is the most frames the writer takes at once. Taking a
@@ -222,8 +235,7 @@ func (q *sendQueue) take(buf []string) []string {
 	live := q.frames[q.head:]
 	n := min(len(live), writeBatch)
 	buf = append(buf, live[:n]...)
-	for _, f := range live[:n] {
-		q.bytes -= len(f)
+	for _, f := range buf {
 		q.taken.bytes += len(f)
 	}
 	q.taken.frames += n
@@ -234,10 +246,12 @@ func (q *sendQueue) take(buf []string) []string {
 		// Empty: start again at the front; give back an array that a
 		// burst made much larger than the bound.
 		q.frames, q.head = q.frames[:0], 0
-		if cap(q.frames) > 2*q.maxFrames {
+		if cap(q.frames) > 2*q.bound.frames {
 			q.frames = nil
 		}
 	case q.head >= writeBatch && q.head >= len(q.frames)/2:
+		// Move the queued frames to the front, so the array does not
+		// grow while the writer keeps up with a backlog.
 		m := copy(q.frames, q.frames[q.head:])
 		clear(q.frames[m:])
 		q.frames, q.head = q.frames[:m], 0
@@ -246,10 +260,7 @@ func (q *sendQueue) take(buf []string) []string {
 	if n > 0 {
 		q.lastTake = time.Now()
 		q.lastProgress = q.lastTake
-		if q.waiters > 0 {
-			close(q.space)
-			q.space = make(chan struct{})
-		}
+		q.space.broadcast()
 	}
 	q.mu.Unlock()
 	return buf
@@ -272,13 +283,13 @@ func (q *sendQueue) close() bool {
 		return false
 	}
 	q.closed = true
-	close(q.space)
-	q.space = make(chan struct{})
+	q.space.broadcast()
 	return true
 }
 
+// len returns the number of frames queued.
 func (q *sendQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.frames) - q.head
+	return q.added.frames - q.taken.frames
 }
