@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -53,39 +54,65 @@ func TestSecondConnectionIsRefused(t *testing.T) {
 	}
 }
 
+// A bad first line gets an ERR frame naming the fault and a hang-up, over
+// TCP. The silent client is TestHandshakeTimeout.
 func TestHandshakeRejects(t *testing.T) {
 	tests := []struct {
 		name  string
-		first string // first line the raw client sends ("" sends nothing)
+		first string // first line the raw client sends
 		want  string // part of the ERR line
 	}{
 		{"message before hello", "MSG 00000000000000aa-1 1 x hi", "expected HELLO, got MSG"},
 		{"garbage", "\x00\x01\x02", "not an upper-case word"},
 		{"old version", "HELLO 0 00000000000000ff x -", "protocol version 0 is not supported"},
 		{"bad name", "HELLO 1 00000000000000ff x/y -", "name"},
-		{"silence", "", "handshake timed out"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tr := transport.TCP{}
-			c := newCluster(t, tr, 1, func(cfg *Config) { cfg.HandshakeTimeout = 200 * time.Millisecond })
+			c := newCluster(t, tr, 1, nil)
 			raw := dialRaw(t, tr, c.nodes[0].Addr())
-			if tt.first != "" {
-				raw.send(tt.first)
-			}
-			line := raw.expect("ERR ")
-			if !strings.Contains(line, tt.want) {
-				t.Fatalf("got %q, want it to mention %q", line, tt.want)
-			}
-			if _, err := raw.readLine(); err == nil {
-				t.Fatal("connection still open after the refusal")
-			}
-			c.recs[0].waitFor(t, "an error event", func() bool { return len(c.recs[0].errs) > 0 })
-			if n := len(c.nodes[0].Peers()); n != 0 {
-				t.Fatalf("%d peers after a failed handshake", n)
-			}
+			raw.send(tt.first)
+			checkRefused(t, c, raw, tt.want)
 		})
 	}
+}
+
+// checkRefused reads the ERR frame that refuses raw and checks the node
+// hung up, reported an error and has no peer.
+func checkRefused(t *testing.T, c *cluster, raw *rawPeer, want string) {
+	t.Helper()
+	line := raw.expect("ERR ")
+	if !strings.Contains(line, want) {
+		t.Fatalf("got %q, want it to mention %q", line, want)
+	}
+	if _, err := raw.readLine(); err == nil {
+		t.Fatal("connection still open after the refusal")
+	}
+	c.recs[0].waitFor(t, "an error event", func() bool { return len(c.recs[0].errs) > 0 })
+	if n := len(c.nodes[0].Peers()); n != 0 {
+		t.Fatalf("%d peers after a failed handshake", n)
+	}
+}
+
+// A client that says nothing is refused after HandshakeTimeout. On the
+// fake clock, with the default timeout.
+func TestHandshakeTimeout(t *testing.T) {
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		c := newCluster(t, tr, 1, nil)
+		raw := dialRaw(t, tr, c.nodes[0].Addr())
+		start := time.Now()
+		raw.expect("ERR ")
+		if took, want := time.Since(start), c.nodes[0].Config().HandshakeTimeout; took != want {
+			t.Errorf("silent client refused after %v, want HandshakeTimeout %v", took, want)
+		}
+		c.recs[0].waitFor(t, "an error event", func() bool { return len(c.recs[0].errs) > 0 })
+		if err := c.recs[0].errs[0].Err; !strings.Contains(err.Error(), "handshake timed out") {
+			t.Errorf("error event %q, want handshake timed out", err)
+		}
+	})
 }
 
 // A newer peer is spoken to in the version both know.
@@ -177,84 +204,124 @@ func TestConnectRefusedAddress(t *testing.T) {
 	}
 }
 
-// A listener that accepts but never says HELLO (not a p2p node) makes
-// Connect fail with a message that says so, whether the handshake timeout
-// or the dial timeout ends the wait first.
-func TestConnectToSilentListenerSaysNoHello(t *testing.T) {
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
+// silentListener accepts connections and says nothing; accepted gets one
+// value per connection accepted. It stops when ln is closed.
+func silentListener(t *testing.T, ln net.Listener) (accepted <-chan struct{}) {
+	ch := make(chan struct{}, 16)
+	var conns []net.Conn
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
-			c, err := silent.Accept()
+			c, err := ln.Accept()
 			if err != nil {
+				for _, c := range conns {
+					c.Close()
+				}
 				return
 			}
-			defer c.Close()
+			conns = append(conns, c)
+			ch <- struct{}{}
 		}
 	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ch
+}
+
+// A listener that accepts but never says HELLO (not a p2p node) makes
+// Connect fail with a message that says so, whether the handshake timeout
+// or the dial timeout ends the wait first. On the fake clock with the
+// default timeouts, and once over TCP with short ones.
+func TestConnectToSilentListenerSaysNoHello(t *testing.T) {
+	def := DefaultConfig()
 	for _, tc := range []struct{ handshake, dial time.Duration }{
-		{200 * time.Millisecond, time.Hour}, {time.Hour, 200 * time.Millisecond}, {200 * time.Millisecond, 200 * time.Millisecond},
+		{def.HandshakeTimeout, time.Hour}, {time.Hour, def.DialTimeout}, {def.HandshakeTimeout, def.DialTimeout},
 	} {
-		c := newCluster(t, transport.TCP{}, 1, func(cfg *Config) { cfg.HandshakeTimeout, cfg.DialTimeout = tc.handshake, tc.dial })
-		_, err := c.nodes[0].Connect(context.Background(), silent.Addr().String())
-		want := "no HELLO from " + silent.Addr().String() + " within 200ms: is it a p2p node?"
-		if !errors.Is(err, ErrNoHello) || !strings.Contains(err.Error(), want) {
-			t.Errorf("handshake timeout %v, dial timeout %v: Connect = %v, want ErrNoHello saying %q", tc.handshake, tc.dial, err, want)
+		t.Run(fmt.Sprintf("mem/handshake=%v,dial=%v", tc.handshake, tc.dial), func(t *testing.T) {
+			onFakeClock(t, func(t *testing.T) {
+				tr := memnet.New(0)
+				ln, err := tr.Listen("")
+				if err != nil {
+					t.Fatal(err)
+				}
+				silentListener(t, ln)
+				checkNoHello(t, tr, ln.Addr().String(), tc.handshake, tc.dial, "5s")
+			})
+		})
+	}
+	t.Run("tcp", func(t *testing.T) {
+		t.Parallel()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-		c.close()
+		silentListener(t, ln)
+		checkNoHello(t, transport.TCP{}, ln.Addr().String(), 100*time.Millisecond, time.Hour, "100ms")
+	})
+}
+
+func checkNoHello(t *testing.T, tr transport.Transport, addr string, handshake, dial time.Duration, within string) {
+	t.Helper()
+	c := newCluster(t, tr, 1, func(cfg *Config) { cfg.HandshakeTimeout, cfg.DialTimeout = handshake, dial })
+	start := time.Now()
+	_, err := c.nodes[0].Connect(context.Background(), addr)
+	took := time.Since(start)
+	want := "no HELLO from " + addr + " within " + within + ": is it a p2p node?"
+	if !errors.Is(err, ErrNoHello) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Connect = %v, want ErrNoHello saying %q", err, want)
+	}
+	if limit := min(handshake, dial); took < limit {
+		t.Errorf("Connect gave up after %v, before the timeout %v", took, limit)
 	}
 }
 
 // A canceled context ends a connect that is waiting for HELLO, and Close
-// ends the node's own dials: neither waits for the handshake timeout.
+// ends the node's own dials: neither waits for the handshake timeout. Both
+// act only once the silent listener has accepted, so it is the handshake
+// that must give up. On the fake clock: no time passes at all.
 func TestCanceledConnectAndCloseDoNotWait(t *testing.T) {
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
-	go func() { // accept and say nothing
-		for {
-			conn, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			defer conn.Close()
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		ln, err := tr.Listen("")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	c := newCluster(t, transport.TCP{}, 1, func(cfg *Config) {
-		cfg.HandshakeTimeout = time.Hour // only cancellation can end the wait
-		cfg.DialTimeout = time.Hour
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	result := make(chan error, 1)
-	go func() {
-		_, err := c.nodes[0].Connect(ctx, silent.Addr().String())
-		result <- err
-	}()
-	cancel()
-	select {
-	case err := <-result:
-		if err == nil {
-			t.Fatal("canceled Connect succeeded")
+		accepted := silentListener(t, ln)
+		silent := ln.Addr().String()
+		c := newCluster(t, tr, 1, func(cfg *Config) {
+			cfg.HandshakeTimeout = time.Hour // only cancellation can end the wait
+			cfg.DialTimeout = time.Hour
+		})
+		nd := c.nodes[0]
+		start := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		result := make(chan error, 1)
+		go func() {
+			_, err := nd.Connect(ctx, silent)
+			result <- err
+		}()
+		<-accepted
+		cancel()
+		// The error is context.Canceled, or the timeout of the deadline
+		// the cancellation set if it cut the HELLO being written.
+		if err := <-result; err == nil || errors.Is(err, ErrNoHello) {
+			t.Errorf("canceled Connect = %v, want it canceled", err)
 		}
-	case <-time.After(waitTimeout):
-		t.Fatal("Connect ignored its canceled context")
-	}
+		if took := time.Since(start); took != 0 {
+			t.Errorf("canceled Connect returned after %v, want at once", took)
+		}
 
-	// Auto-join dialing the silent address; Close must not wait on it.
-	if err := c.nodes[0].Join(context.Background(), "127.0.0.1:1"); err == nil {
-		t.Log("unexpected: port 1 answered")
-	}
-	go c.nodes[0].Join(context.Background(), silent.Addr().String())
-	closed := make(chan struct{})
-	go func() { c.nodes[0].Close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(waitTimeout):
-		t.Fatal("Close waited for a dial in its handshake")
-	}
+		// Auto-join dialing the silent address; Close must not wait on it.
+		joined := make(chan error, 1)
+		go func() { joined <- nd.Join(context.Background(), silent) }()
+		<-accepted
+		start = time.Now()
+		nd.Close()
+		if took := time.Since(start); took != 0 {
+			t.Errorf("Close returned after %v, want at once: it waited for a dial in its handshake", took)
+		}
+		if err := <-joined; err == nil {
+			t.Error("Join of a silent address succeeded")
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/p2p-chat/p2p/node/transport"
@@ -15,8 +16,38 @@ import (
 )
 
 // waitTimeout bounds every wait in these tests. Waits end on events, not
-// clocks; the timeout only turns a hang into a failure.
-const waitTimeout = 30 * time.Second
+// clocks; the timeout only turns a hang into a failure. On the fake clock
+// of a synctest bubble the bound is fakeWaitTimeout instead: long enough
+// for the realistic timeouts those tests wait out (an idle timeout of 90 s,
+// a backoff of a minute), and it costs nothing, as no real time passes.
+const (
+	waitTimeout     = 30 * time.Second
+	fakeWaitTimeout = time.Hour
+)
+
+// bubbles holds the tests that run in a synctest bubble (see onFakeClock).
+var bubbles sync.Map // testing.TB -> struct{}
+
+// onFakeClock runs f in a synctest bubble: time moves only when every
+// goroutine of the bubble is blocked, so a test whose subject is a timer
+// uses the node's real defaults and takes no real time. Everything f uses
+// must be made inside f (the Node, the memnet.Network); TCP cannot be used.
+func onFakeClock(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		bubbles.Store(t, struct{}{})
+		t.Cleanup(func() { bubbles.Delete(t) })
+		f(t)
+	})
+}
+
+// waitLimit is how long t waits for one event before it fails.
+func waitLimit(t testing.TB) time.Duration {
+	if _, ok := bubbles.Load(t); ok {
+		return fakeWaitTimeout
+	}
+	return waitTimeout
+}
 
 // transports lists the transports every multi-node test runs over. Each
 // call of make gives the nodes of one test a shared network.
@@ -78,7 +109,8 @@ func (r *recorder) notifyLocked() {
 // waitFor waits until cond (called with r.mu held) is true.
 func (r *recorder) waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.NewTimer(waitTimeout)
+	limit := waitLimit(t)
+	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
@@ -93,7 +125,7 @@ func (r *recorder) waitFor(t testing.TB, what string, cond func() bool) {
 		select {
 		case <-ch:
 		case <-deadline.C:
-			t.Fatalf("%s: timed out after %v waiting for %s", r.name, waitTimeout, what)
+			t.Fatalf("%s: timed out after %v waiting for %s", r.name, limit, what)
 		}
 	}
 }
@@ -236,7 +268,7 @@ func dialRaw(t testing.TB, tr transport.Transport, addr string) *rawPeer {
 
 func (p *rawPeer) send(line string) {
 	p.t.Helper()
-	p.conn.SetWriteDeadline(time.Now().Add(waitTimeout))
+	p.conn.SetWriteDeadline(time.Now().Add(waitLimit(p.t)))
 	if _, err := p.conn.Write([]byte(line + "\n")); err != nil {
 		p.t.Fatalf("raw write %q: %v", line, err)
 	}
@@ -244,7 +276,7 @@ func (p *rawPeer) send(line string) {
 
 // readLine returns the next line, or "" and the error.
 func (p *rawPeer) readLine() (string, error) {
-	p.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	p.conn.SetReadDeadline(time.Now().Add(waitLimit(p.t)))
 	s, err := p.r.ReadString('\n')
 	return strings.TrimSuffix(s, "\n"), err
 }

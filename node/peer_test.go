@@ -9,48 +9,61 @@ import (
 	"testing"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/transport"
 	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // A peer that never reads is disconnected as slow while the others still
-// receive everything.
+// receive everything. Over memnet it runs on the fake clock with the
+// default queues and SlowPeerTimeout; over TCP (a real socket buffer that
+// fills) with small queues and a short timeout.
 func TestSlowPeerIsDisconnected(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
-			net := tr.make()
-			c := newCluster(t, net, 2, func(cfg *Config) {
-				cfg.QueueFrames = 256
-				cfg.QueueBytes = 64 << 10
-				// Long enough that the healthy peer, slow under -race, is
-				// never taken for a stuck one.
-				cfg.SlowPeerTimeout = 2 * time.Second
-				cfg.CloseTimeout = 100 * time.Millisecond
-			})
-			c.link([][2]int{{0, 1}})
-			stuck := dialRaw(t, net, c.nodes[0].Addr())
-			stuck.handshake("00000000000000ff", "stuck")
-
-			// More than the stuck peer's queue and socket buffers can hold
-			// (loopback TCP buffers a few MB).
-			const count = 20_000
-			text := strings.Repeat("x", 1000)
-			for i := 0; i < count; i++ {
-				if _, err := c.nodes[0].Send(fmt.Sprintf("%d %s", i, text)); err != nil {
-					t.Fatalf("send %d: %v", i, err)
-				}
-			}
-			down := c.recs[0].waitDown(t, "slow peer")
-			if down.Peer.Name != "stuck" {
-				t.Fatalf("slow peer event names %q, want stuck", down.Peer.Name)
-			}
-			c.recs[1].waitMessages(t, count)
-			if n := len(c.nodes[0].Peers()); n != 1 {
-				t.Fatalf("n0 has %d peers, want the healthy one", n)
-			}
-			if s := c.nodes[0].Stats(); s.SlowPeers != 1 {
-				t.Fatalf("SlowPeers = %d, want 1", s.SlowPeers)
-			}
+	t.Run("mem", func(t *testing.T) {
+		onFakeClock(t, func(t *testing.T) {
+			// More than the default queue bound (4096 frames, 4 MB) and
+			// memnet's buffer hold.
+			testSlowPeerIsDisconnected(t, memnet.New(0), 6000, nil)
 		})
+	})
+	t.Run("tcp", func(t *testing.T) {
+		t.Parallel()
+		// Loopback TCP buffers a few MB.
+		testSlowPeerIsDisconnected(t, transport.TCP{}, 20_000, func(cfg *Config) {
+			cfg.QueueFrames = 256
+			cfg.QueueBytes = 64 << 10
+			// Long enough that the healthy peer, slow under -race, is
+			// never taken for a stuck one.
+			cfg.SlowPeerTimeout = 2 * time.Second
+			cfg.CloseTimeout = 100 * time.Millisecond
+		})
+	})
+}
+
+func testSlowPeerIsDisconnected(t *testing.T, tr transport.Transport, count int, tune func(*Config)) {
+	c := newCluster(t, tr, 2, tune)
+	c.link([][2]int{{0, 1}})
+	stuck := dialRaw(t, tr, c.nodes[0].Addr())
+	stuck.handshake("00000000000000ff", "stuck")
+
+	text := strings.Repeat("x", 1000)
+	for i := 0; i < count; i++ {
+		if _, err := c.nodes[0].Send(fmt.Sprintf("%d %s", i, text)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	down := c.recs[0].waitDown(t, "slow peer")
+	if down.Peer.Name != "stuck" {
+		t.Fatalf("slow peer event names %q, want stuck", down.Peer.Name)
+	}
+	if want := "for " + c.nodes[0].Config().SlowPeerTimeout.String(); !strings.HasSuffix(down.Reason, want) {
+		t.Fatalf("slow peer reason %q, want it to end %q", down.Reason, want)
+	}
+	c.recs[1].waitMessages(t, count)
+	if n := len(c.nodes[0].Peers()); n != 1 {
+		t.Fatalf("n0 has %d peers, want the healthy one", n)
+	}
+	if s := c.nodes[0].Stats(); s.SlowPeers != 1 {
+		t.Fatalf("SlowPeers = %d, want 1", s.SlowPeers)
 	}
 }
 
@@ -77,60 +90,62 @@ func TestCloseFlushes(t *testing.T) {
 }
 
 // When the consumer of events is slower than the network, the node reads
-// more slowly instead of dropping messages.
+// more slowly instead of dropping messages. Time is the subject (a stalled
+// consumer for longer than the idle timeout), so this runs on the fake
+// clock with the default timeouts.
 func TestSlowConsumerGetsEverything(t *testing.T) {
-	tr := memnet.New(0)
-	a, err := New(Config{Name: "a", ListenAddr: "127.0.0.1:0", Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	go func() {
-		for range a.Events() {
-		}
-	}()
-	const idle = 200 * time.Millisecond
-	b, err := New(Config{Name: "b", ListenAddr: "127.0.0.1:0", Transport: tr, EventBuffer: 1,
-		KeepAlive: idle / 4, IdleTimeout: idle})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := a.Connect(context.Background(), b.Addr()); err != nil {
-		t.Fatal(err)
-	}
-	// b's events are not read while a sends: b's reader blocks on the full
-	// channel, and the frames wait in the connection and a's queue.
-	const count = 3000
-	for i := 0; i < count; i++ {
-		if _, err := a.Send(fmt.Sprintf("patience %d", i)); err != nil {
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		a, err := New(Config{Name: "a", ListenAddr: "127.0.0.1:0", Transport: tr})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	// The consumer stays away for longer than b's idle timeout: time is
-	// the subject here. A stalled consumer must not look like a dead peer.
-	time.Sleep(3 * idle)
-	got := 0
-	timeout := time.After(waitTimeout)
-	for got < count {
-		select {
-		case ev := <-b.Events():
-			if ev.Kind == EventMessage {
-				if want := fmt.Sprintf("patience %d", got); ev.Message.Text != want {
-					t.Fatalf("message %d is %q, want %q", got, ev.Message.Text, want)
-				}
-				got++
+		defer a.Close()
+		go func() {
+			for range a.Events() {
 			}
-		case <-timeout:
-			t.Fatalf("got %d of %d messages", got, count)
+		}()
+		b, err := New(Config{Name: "b", ListenAddr: "127.0.0.1:0", Transport: tr, EventBuffer: 1})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if s := a.Stats(); s.SlowPeers != 0 {
-		t.Fatalf("a disconnected %d slow peers, want 0", s.SlowPeers)
-	}
-	if n := len(b.Peers()); n != 1 {
-		t.Fatalf("b has %d peers after its consumer came back, want 1", n)
-	}
+		defer b.Close()
+		if _, err := a.Connect(context.Background(), b.Addr()); err != nil {
+			t.Fatal(err)
+		}
+		// b's events are not read while a sends: b's reader blocks on the
+		// full channel, and the frames wait in the connection and a's queue.
+		const count = 3000
+		for i := 0; i < count; i++ {
+			if _, err := a.Send(fmt.Sprintf("patience %d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The consumer stays away for three idle timeouts: a stalled
+		// consumer must not look like a dead peer.
+		time.Sleep(3 * b.Config().IdleTimeout)
+		got := 0
+		timeout := time.After(waitLimit(t))
+		for got < count {
+			select {
+			case ev := <-b.Events():
+				if ev.Kind == EventMessage {
+					if want := fmt.Sprintf("patience %d", got); ev.Message.Text != want {
+						t.Fatalf("message %d is %q, want %q", got, ev.Message.Text, want)
+					}
+					got++
+				}
+			case <-timeout:
+				t.Fatalf("got %d of %d messages", got, count)
+			}
+		}
+		if s := a.Stats(); s.SlowPeers != 0 {
+			t.Fatalf("a disconnected %d slow peers, want 0", s.SlowPeers)
+		}
+		if n := len(b.Peers()); n != 1 {
+			t.Fatalf("b has %d peers after its consumer came back, want 1", n)
+		}
+	})
 }
 
 func TestDisconnect(t *testing.T) {
@@ -213,31 +228,113 @@ func TestPeersAndStatsCount(t *testing.T) {
 	}
 }
 
-// An idle connection is kept alive with PING frames; a peer that sends
-// nothing at all is disconnected as dead.
+// An idle connection is kept alive with PING frames, one after KeepAlive
+// without sending; a peer that sends nothing at all is disconnected as
+// dead after IdleTimeout. On the fake clock, with the defaults.
 func TestKeepAliveAndDeadPeer(t *testing.T) {
-	tr := memnet.New(0)
-	c := newCluster(t, tr, 1, func(cfg *Config) {
-		cfg.KeepAlive = 20 * time.Millisecond
-		cfg.IdleTimeout = 500 * time.Millisecond
-	})
-	alive := dialRaw(t, tr, c.nodes[0].Addr())
-	alive.handshake("00000000000000a1", "alive")
-	dead := dialRaw(t, tr, c.nodes[0].Addr())
-	dead.handshake("00000000000000d1", "dead")
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		c := newCluster(t, tr, 1, nil)
+		cfg := c.nodes[0].Config()
+		alive := dialRaw(t, tr, c.nodes[0].Addr())
+		alive.handshake("00000000000000a1", "alive")
+		dead := dialRaw(t, tr, c.nodes[0].Addr())
+		dead.handshake("00000000000000d1", "dead")
+		start := time.Now() // both handshakes ended now: no time has passed
 
-	// The live peer answers every PING with one: after 40 of them (at least
-	// 40 keepalive periods, longer than the idle timeout) it is still connected.
-	for i := 0; i < 40; i++ {
-		alive.expect("PING")
-		alive.send("PING")
-	}
-	down := c.recs[0].waitDown(t, "dead peer")
-	if down.Peer.Name != "dead" {
-		t.Fatalf("dead peer event names %q, want dead", down.Peer.Name)
-	}
-	ps := c.nodes[0].Peers()
-	if len(ps) != 1 || ps[0].Name != "alive" {
-		t.Fatalf("peers = %+v, want only alive", ps)
-	}
+		// The live peer answers every PING with one, and notes the time
+		// since the frame before it.
+		gaps := make(chan time.Duration, 1000)
+		go func() {
+			defer close(gaps)
+			last := start
+			for {
+				line, err := alive.readLine()
+				if err != nil {
+					return // closed at the end of the test
+				}
+				if line != "PING" {
+					t.Errorf("the node sent alive %q, want only PING", line)
+					return
+				}
+				gaps <- time.Since(last)
+				last = time.Now()
+				if _, err := alive.conn.Write([]byte("PING\n")); err != nil {
+					return
+				}
+			}
+		}()
+
+		down := c.recs[0].waitDown(t, "dead peer")
+		if took := time.Since(start); took < cfg.IdleTimeout || took > cfg.IdleTimeout+time.Second {
+			t.Errorf("the dead peer was cut after %v, want the idle timeout %v", took, cfg.IdleTimeout)
+		}
+		if down.Peer.Name != "dead" {
+			t.Fatalf("dead peer event names %q, want dead", down.Peer.Name)
+		}
+		// The live one stays through several more idle timeouts.
+		time.Sleep(3 * cfg.IdleTimeout)
+		ps := c.nodes[0].Peers()
+		if len(ps) != 1 || ps[0].Name != "alive" {
+			t.Fatalf("peers = %+v, want only alive", ps)
+		}
+		alive.conn.Close()
+		var n int
+		for gap := range gaps {
+			n++
+			if gap < cfg.KeepAlive || gap >= 2*cfg.KeepAlive {
+				t.Errorf("PING %d came %v after the frame before it, want from KeepAlive %v to twice that", n, gap, cfg.KeepAlive)
+			}
+		}
+		if most := int((time.Since(start)) / cfg.KeepAlive); n < most-1 || n > most {
+			t.Errorf("%d PINGs in %v, want about one per KeepAlive (%v)", n, time.Since(start), cfg.KeepAlive)
+		}
+	})
+}
+
+// Disconnect says BYE and waits up to CloseTimeout for the other side to
+// close: at once for a peer that closes, CloseTimeout for one that does
+// not. On the fake clock, with the defaults.
+func TestHangUpWaitsCloseTimeout(t *testing.T) {
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		c := newCluster(t, tr, 1, nil)
+		nd := c.nodes[0]
+		polite := dialRaw(t, tr, nd.Addr())
+		polite.handshake("00000000000000b1", "polite")
+		mute := dialRaw(t, tr, nd.Addr())
+		mute.handshake("00000000000000b2", "mute")
+		go func() { // polite closes when it reads BYE
+			for {
+				line, err := polite.readLine()
+				if err != nil || strings.HasPrefix(line, "BYE ") {
+					polite.conn.Close()
+					return
+				}
+			}
+		}()
+
+		start := time.Now()
+		if err := nd.Disconnect("polite"); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took != 0 {
+			t.Errorf("Disconnect of a peer that closes took %v, want no wait", took)
+		}
+
+		start = time.Now()
+		if err := nd.Disconnect("mute"); err != nil {
+			t.Fatal(err)
+		}
+		if took, want := time.Since(start), nd.Config().CloseTimeout; took != want {
+			t.Errorf("Disconnect of a peer that does not close took %v, want CloseTimeout %v", took, want)
+		}
+		mute.expect("BYE disconnected by user")
+		if line, err := mute.readLine(); err == nil {
+			t.Errorf("after BYE the node sent %q, want the connection closed", line)
+		}
+		if n := len(nd.Peers()); n != 0 {
+			t.Errorf("%d peers after both were disconnected", n)
+		}
+	})
 }
