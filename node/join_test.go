@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,13 +14,64 @@ import (
 	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
-// crash ends a node without goodbyes: its listener and connections close
-// at once, as when the process is killed.
-func (n *Node) crash() {
-	n.ln.Close()
-	for _, p := range n.peers.snapshot() {
-		p.abort("crashed")
+// crashNet is a node's view of a shared transport that can end the node
+// without goodbyes: crash closes its listener and every connection at
+// once, as when the process is killed, and then closes the node.
+type crashNet struct {
+	transport.Transport
+
+	mu    sync.Mutex // guards lns and conns
+	lns   []net.Listener
+	conns []net.Conn
+}
+
+func (c *crashNet) Listen(addr string) (net.Listener, error) {
+	ln, err := c.Transport.Listen(addr)
+	if err != nil {
+		return nil, err
 	}
+	c.mu.Lock()
+	c.lns = append(c.lns, ln)
+	c.mu.Unlock()
+	return crashListener{ln, c}, nil
+}
+
+func (c *crashNet) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	conn, err := c.Transport.Dial(ctx, addr)
+	if err == nil {
+		c.track(conn)
+	}
+	return conn, err
+}
+
+func (c *crashNet) track(conn net.Conn) {
+	c.mu.Lock()
+	c.conns = append(c.conns, conn)
+	c.mu.Unlock()
+}
+
+type crashListener struct {
+	net.Listener
+	c *crashNet
+}
+
+func (l crashListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err == nil {
+		l.c.track(conn)
+	}
+	return conn, err
+}
+
+func (c *crashNet) crash(n *Node) {
+	c.mu.Lock()
+	for _, ln := range c.lns {
+		ln.Close()
+	}
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	c.mu.Unlock()
 	n.Close()
 }
 
@@ -135,34 +187,47 @@ func sendAndCheck(t *testing.T, c *cluster, from int, idx []int, text string) {
 	}
 }
 
+// Ten nodes join through one, then three of them crash: the rest repair
+// the graph. Over memnet it runs on the fake clock with the default join
+// interval and backoff; over TCP (the real sockets) with short ones.
 func TestAutoJoinTenNodes(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) { testAutoJoinTenNodes(t, tr.make()) })
-	}
+	t.Run("mem", func(t *testing.T) {
+		onFakeClock(t, func(t *testing.T) { testAutoJoinTenNodes(t, memnet.New(0), nil) })
+	})
+	t.Run("tcp", func(t *testing.T) {
+		t.Parallel()
+		testAutoJoinTenNodes(t, transport.TCP{}, joinConfig(""))
+	})
 }
 
-func testAutoJoinTenNodes(t *testing.T, tr transport.Transport) {
+func testAutoJoinTenNodes(t *testing.T, tr transport.Transport, tune func(*Config)) {
 	const nodes, target = 10, 4
 	c := &cluster{t: t}
 	t.Cleanup(c.close)
-	boot := newCluster(t, tr, 1, joinConfig(""))
-	c.nodes, c.recs = boot.nodes, boot.recs
-	for i := 1; i < nodes; i++ {
-		more := newCluster(t, tr, 1, func(cfg *Config) {
-			joinConfig(c.nodes[0].Addr())(cfg)
+	nets := make([]*crashNet, nodes)
+	for i := range nodes {
+		nets[i] = &crashNet{Transport: tr}
+		more := newCluster(t, nets[i], 1, func(cfg *Config) {
 			cfg.Name = fmt.Sprintf("n%d", i)
+			if i > 0 {
+				cfg.Join = []string{c.nodes[0].Addr()}
+			}
+			if tune != nil {
+				tune(cfg)
+			}
 		})
 		c.nodes = append(c.nodes, more.nodes...)
 		c.recs = append(c.recs, more.recs...)
 	}
 	all := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	waitDegree(t, c, all[1:], min(target, nodes-1))
-	waitConnected(t, c, all, 1, waitTimeout)
+	waitConnected(t, c, all, 1, waitLimit(t))
 	sendAndCheck(t, c, 5, all, "hello, everyone")
 
 	// Three nodes die abruptly, the bootstrap node among them.
-	for _, i := range []int{0, 3, 7} {
-		c.nodes[i].crash()
+	dead := []int{0, 3, 7}
+	for _, i := range dead {
+		nets[i].crash(c.nodes[i])
 	}
 	// Wait for the repair itself: right after the crash a survivor may
 	// still list dead peers it has not noticed yet, so counting its peers
@@ -170,17 +235,31 @@ func testAutoJoinTenNodes(t *testing.T, tr transport.Transport) {
 	// connected (a part of the graph would need 5 nodes, two need 10);
 	// check connectivity anyway.
 	survivors := []int{1, 2, 4, 5, 6, 8, 9}
-	waitConnected(t, c, survivors, min(target, len(survivors)-1), waitTimeout)
+	waitConnected(t, c, survivors, min(target, len(survivors)-1), waitLimit(t))
 	sendAndCheck(t, c, 2, survivors, "still here")
 
-	// The table shows what was learned, dead addresses as failed or new.
-	var failed int
+	// n1's table shows what it learned: the bootstrap address it was given,
+	// every live peer as connected, and no dead node as connected.
+	known := map[string]KnownAddr{}
 	for _, k := range c.nodes[1].Known() {
-		if k.State == "failed" {
-			failed++
+		known[k.Addr] = k
+	}
+	if k, ok := known[c.nodes[0].Addr()]; !ok || k.Source != "join" {
+		t.Errorf("n1 knows the bootstrap address as %+v (known: %v), want it from join", k, ok)
+	}
+	for _, p := range c.nodes[1].Peers() {
+		if k := known[p.Addr]; k.State != "connected" {
+			t.Errorf("n1's peer %s at %s is %q in its table, want connected", p.Name, p.Addr, k.State)
 		}
 	}
-	t.Logf("n1 knows %d addresses, %d failed", len(c.nodes[1].Known()), failed)
+	for _, i := range dead {
+		if k, ok := known[c.nodes[i].Addr()]; ok && k.State == "connected" {
+			t.Errorf("n1 lists the dead n%d (%s) as connected", i, k.Addr)
+		}
+	}
+	if len(known) < target+1 {
+		t.Errorf("n1 knows %d addresses, want at least %d: the bootstrap and its peers", len(known), target+1)
+	}
 }
 
 // Two groups of 5 that each reached the target degree (each a complete
