@@ -64,7 +64,7 @@ func BenchmarkRelay(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer nd.Close()
+	b.Cleanup(func() { nd.Close() }) // after the raw peers' cleanups close them
 	in := dialRaw(b, tr, nd.Addr())
 	in.handshake("00000000000000aa", "in")
 	out := dialRaw(b, tr, nd.Addr())

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/p2p-chat/p2p/node"
@@ -103,31 +104,39 @@ func TestJoinedIsRepeatable(t *testing.T) {
 
 // Links that go down during a run are counted, by reason, and a run that
 // misses deliveries returns what it measured with an error that says so.
+// The run waits out its timeout, so it runs on the fake clock of a
+// synctest bubble, with the timeout p2p sim uses by default.
 func TestCutLinkIsReported(t *testing.T) {
-	cfg := Config{Nodes: 4, Topology: "chain", Messages: 3, Senders: 1, Seed: 1, TextBytes: 16,
-		Timeout: time.Second}
-	cfg.afterSetup = func(nodes []*node.Node) {
-		if err := nodes[1].Disconnect("n2"); err != nil {
-			t.Error(err)
+	synctest.Test(t, func(t *testing.T) {
+		cfg := Config{Nodes: 4, Topology: "chain", Messages: 3, Senders: 1, Seed: 1, TextBytes: 16,
+			Timeout: DefaultConfig().Timeout}
+		cfg.afterSetup = func(nodes []*node.Node) {
+			if err := nodes[1].Disconnect("n2"); err != nil {
+				t.Error(err)
+			}
 		}
-	}
-	r, err := Run(context.Background(), cfg)
-	if err == nil {
-		t.Fatal("a run over a cut chain succeeded")
-	}
-	if r == nil {
-		t.Fatalf("no result with the error %v", err)
-	}
-	if r.LinksCut != 1 || r.PeersDisconnected != 2 || r.Missing != 6 || r.Deliveries != 3 {
-		t.Errorf("links cut %d, peers disconnected %d, deliveries %d, missing %d; want 1, 2, 3, 6",
-			r.LinksCut, r.PeersDisconnected, r.Deliveries, r.Missing)
-	}
-	for _, want := range []string{"only 3 of 9 deliveries after 1s", "1 links cut, 2 peers disconnected",
-		"1 disconnected by user", "1 peer left"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
+		start := time.Now()
+		r, err := Run(context.Background(), cfg)
+		if err == nil {
+			t.Fatal("a run over a cut chain succeeded")
 		}
-	}
+		if took := time.Since(start); took < cfg.Timeout {
+			t.Errorf("the run gave up after %v, before its timeout %v", took, cfg.Timeout)
+		}
+		if r == nil {
+			t.Fatalf("no result with the error %v", err)
+		}
+		if r.LinksCut != 1 || r.PeersDisconnected != 2 || r.Missing != 6 || r.Deliveries != 3 {
+			t.Errorf("links cut %d, peers disconnected %d, deliveries %d, missing %d; want 1, 2, 3, 6",
+				r.LinksCut, r.PeersDisconnected, r.Deliveries, r.Missing)
+		}
+		for _, want := range []string{"only 3 of 9 deliveries after 5m0s", "1 links cut, 2 peers disconnected",
+			"1 disconnected by user", "1 peer left"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+	})
 }
 
 // Progress is reported at every phase, the last time with every delivery.
