@@ -33,13 +33,26 @@ type waiter struct {
 	done, stalled atomic.Bool
 }
 
-func startWait(q *sendQueue, tk ticket, factor int, patience time.Duration, gone <-chan struct{}) *waiter {
+// startWait starts a waiter. When the test ends it closes q, so that a
+// waiter left waiting by a failed test does not also deadlock the bubble.
+func startWait(t *testing.T, q *sendQueue, tk ticket, factor int, patience time.Duration, gone <-chan struct{}) *waiter {
+	t.Cleanup(func() { q.close() })
 	w := new(waiter)
 	go func() {
 		w.stalled.Store(q.waitRoom(tk, factor, patience, gone))
 		w.done.Store(true)
 	}()
 	return w
+}
+
+// waitNow starts a waiter and lets it run for no time at all: done tells
+// whether it returned at once. Tests call waitRoom only through waiters,
+// so a waitRoom that wrongly waits forever fails the test instead of
+// spinning the bubble's clock until the test binary times out.
+func waitNow(t *testing.T, q *sendQueue, tk ticket, factor int, patience time.Duration) (done, stalled bool) {
+	w := startWait(t, q, tk, factor, patience, nil)
+	synctest.Wait()
+	return w.done.Load(), w.stalled.Load()
 }
 
 // add reports over exactly when the queue is past factor times its bound,
@@ -94,11 +107,11 @@ func TestQueueOriginWaitsAtTheBound(t *testing.T) {
 		q := newSendQueue(2, 1<<20, time.Hour)
 		tk, _ := fill(t, q, 2, "f\n", 1)
 		start := time.Now()
-		if q.waitRoom(tk, 1, 0, nil) || time.Since(start) != 0 {
-			t.Fatal("waitRoom waited (or reported a stall) with its frame within the bound")
+		if done, stalled := waitNow(t, q, tk, 1, 0); !done || stalled {
+			t.Fatalf("waitRoom with its frame within the bound: done at once %v, stalled %v; want done, not stalled", done, stalled)
 		}
 		tk, _ = fill(t, q, 1, "f\n", 1)
-		w := startWait(q, tk, 1, 0, nil)
+		w := startWait(t, q, tk, 1, 0, nil)
 		for range 10 { // bytes move for 10 minutes, nothing is taken
 			time.Sleep(time.Minute)
 			q.progressed()
@@ -120,12 +133,11 @@ func TestQueueRelayWaitsPastRelaySlack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newSendQueue(2, 1<<20, time.Hour)
 		tk, over := fill(t, q, relaySlack*2, "f\n", relaySlack)
-		start := time.Now()
-		if over || q.waitRoom(tk, relaySlack, time.Second, nil) || time.Since(start) != 0 {
-			t.Fatalf("relay at relaySlack times the bound: over %v, waited %v; want neither", over, time.Since(start))
+		if done, stalled := waitNow(t, q, tk, relaySlack, time.Second); over || !done || stalled {
+			t.Fatalf("relay at relaySlack times the bound: over %v, done at once %v, stalled %v; want done, neither over nor stalled", over, done, stalled)
 		}
 		tk, over = fill(t, q, 1, "f\n", relaySlack)
-		w := startWait(q, tk, relaySlack, time.Second, nil)
+		w := startWait(t, q, tk, relaySlack, time.Second, nil)
 		synctest.Wait()
 		if !over || w.done.Load() {
 			t.Fatalf("relay past relaySlack times the bound: over %v, done at once %v; want over, waiting", over, w.done.Load())
@@ -144,7 +156,7 @@ func TestQueueRelayPatience(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newSendQueue(1, 1<<20, time.Hour)
 		tk, _ := fill(t, q, relaySlack+1, "f\n", relaySlack)
-		w := startWait(q, tk, relaySlack, time.Second, nil)
+		w := startWait(t, q, tk, relaySlack, time.Second, nil)
 		for i := 1; i <= 20; i++ { // bytes move, but nothing is taken
 			time.Sleep(100 * time.Millisecond)
 			q.progressed()
@@ -166,7 +178,7 @@ func TestQueueRelayPatienceSinceLastTake(t *testing.T) {
 		q := newSendQueue(100, 1<<20, time.Hour)
 		tk, _ := fill(t, q, relaySlack*100+writeBatch+100, "f\n", relaySlack)
 		start := time.Now()
-		w := startWait(q, tk, relaySlack, time.Second, nil)
+		w := startWait(t, q, tk, relaySlack, time.Second, nil)
 		time.Sleep(900 * time.Millisecond)
 		q.take(nil) // still 100 past relaySlack times the bound
 		time.Sleep(600 * time.Millisecond)
@@ -188,7 +200,7 @@ func TestQueueHardLimitHasNoPatience(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newSendQueue(1, 1<<20, 5*time.Second)
 		tk, _ := fill(t, q, hardFactor+2, "frame\n", relaySlack)
-		w := startWait(q, tk, relaySlack, time.Second, nil)
+		w := startWait(t, q, tk, relaySlack, time.Second, nil)
 		for range 30 { // bytes move for 3 s, but nothing is taken
 			time.Sleep(100 * time.Millisecond)
 			q.progressed()
@@ -231,9 +243,8 @@ func TestQueueStall(t *testing.T) {
 		if _, _, err := q.add("f\n", 1); err != errQueueStalled {
 			t.Fatalf("add past the bound 1.001 s without progress: %v, want errQueueStalled", err)
 		}
-		start := time.Now()
-		if !q.waitRoom(tk, 1, 0, nil) || time.Since(start) != 0 {
-			t.Fatalf("waitRoom on a stalled queue: not stalled or waited %v", time.Since(start))
+		if done, stalled := waitNow(t, q, tk, 1, 0); !done || !stalled {
+			t.Fatalf("waitRoom on a stalled queue: done at once %v, stalled %v; want both", done, stalled)
 		}
 	})
 }
@@ -244,10 +255,16 @@ func TestQueueWaitRoomStalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newSendQueue(1, 1<<20, 3*time.Second)
 		tk, _ := fill(t, q, 2, "f\n", 1)
-		start := time.Now()
-		stalled := q.waitRoom(tk, 1, 0, nil)
-		if waited := time.Since(start); !stalled || waited != 3*time.Second {
-			t.Fatalf("origin: stalled %v after %v; want stalled after 3s", stalled, waited)
+		w := startWait(t, q, tk, 1, 0, nil)
+		time.Sleep(3*time.Second - time.Millisecond)
+		synctest.Wait()
+		if w.done.Load() {
+			t.Fatalf("waitRoom gave up after 2.999 s (stalled %v); want a stall after 3 s", w.stalled.Load())
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if !w.done.Load() || !w.stalled.Load() {
+			t.Fatalf("after 3 s without progress: done %v, stalled %v; want both", w.done.Load(), w.stalled.Load())
 		}
 	})
 }
@@ -286,7 +303,7 @@ func TestQueueIdleWriterStillPushesBack(t *testing.T) {
 		q.take(nil)             // ...wrote it and found the queue empty
 		time.Sleep(time.Minute) // idle
 		tk, _ := fill(t, q, 8, "frame\n", 1)
-		w := startWait(q, tk, 1, time.Second, nil)
+		w := startWait(t, q, tk, 1, time.Second, nil)
 		synctest.Wait()
 		if w.done.Load() {
 			t.Fatalf("waitRoom returned at once (stalled %v) on a queue whose writer was merely idle", w.stalled.Load())
@@ -309,8 +326,11 @@ func TestQueueBusyWriterClockNotRestartedByAdd(t *testing.T) {
 		q.take(nil) // the writer is writing it, and stops moving
 		time.Sleep(2 * time.Second)
 		tk, _ := fill(t, q, 2, "f\n", 1) // into an empty queue, but the writer is not idle
-		if !q.waitRoom(tk, 1, 0, nil) {
-			t.Fatal("a writer stuck on its batch for 2 s was not found stalled: adding restarted its clock")
+		if _, _, err := q.add("f\n", 1); err != errQueueStalled {
+			t.Fatalf("add to a writer stuck on its batch for 2 s: %v, want errQueueStalled (adding restarted its clock)", err)
+		}
+		if done, stalled := waitNow(t, q, tk, 1, 0); !done || !stalled {
+			t.Fatalf("waitRoom on a writer stuck on its batch for 2 s: done at once %v, stalled %v; want both", done, stalled)
 		}
 	})
 }
@@ -321,12 +341,12 @@ func TestQueueWaitIsFair(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newSendQueue(4, 1<<20, time.Hour)
 		tk, _ := fill(t, q, 6, "frame\n", 1)
-		w := startWait(q, tk, 1, 0, nil)
+		w := startWait(t, q, tk, 1, 0, nil)
 		synctest.Wait()
 		// Others add 300 more and wait too; the writer takes batches of
 		// writeBatch.
 		later, _ := fill(t, q, 300, "later\n", 1)
-		w2 := startWait(q, later, 1, 0, nil)
+		w2 := startWait(t, q, later, 1, 0, nil)
 		q.take(nil) // takes the 6 and 250 later ones
 		synctest.Wait()
 		if !w.done.Load() {
@@ -351,7 +371,7 @@ func TestQueueTakeWakesWaiters(t *testing.T) {
 		var ws []*waiter
 		for range 3 {
 			tk, _ := fill(t, q, 1, "f\n", 1)
-			ws = append(ws, startWait(q, tk, 1, 0, nil))
+			ws = append(ws, startWait(t, q, tk, 1, 0, nil))
 		}
 		synctest.Wait()
 		start := time.Now()
@@ -370,9 +390,9 @@ func TestQueueCloseWakesWaiters(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newSendQueue(1, 1<<20, time.Hour)
 		tk, _ := fill(t, q, 3, "f\n", 1)
-		ws := []*waiter{startWait(q, tk, 1, 0, nil), startWait(q, tk, relaySlack, time.Minute, nil)}
+		ws := []*waiter{startWait(t, q, tk, 1, 0, nil), startWait(t, q, tk, relaySlack, time.Minute, nil)}
 		tk, _ = fill(t, q, hardFactor, "f\n", 1)
-		ws = append(ws, startWait(q, tk, relaySlack, time.Minute, nil))
+		ws = append(ws, startWait(t, q, tk, relaySlack, time.Minute, nil))
 		synctest.Wait()
 		start := time.Now()
 		q.close()
@@ -382,8 +402,8 @@ func TestQueueCloseWakesWaiters(t *testing.T) {
 				t.Fatalf("waiter %d after close: done %v, stalled %v, after %v; want done at once, not stalled", i, w.done.Load(), w.stalled.Load(), time.Since(start))
 			}
 		}
-		if q.waitRoom(tk, 1, 0, nil) {
-			t.Fatal("waitRoom on a closed queue reported a stall")
+		if done, stalled := waitNow(t, q, tk, 1, 0); !done || stalled {
+			t.Fatalf("waitRoom on a closed queue: done at once %v, stalled %v; want done, not stalled", done, stalled)
 		}
 	})
 }
@@ -394,7 +414,7 @@ func TestQueueGoneEndsWait(t *testing.T) {
 		q := newSendQueue(1, 1<<20, time.Hour)
 		tk, _ := fill(t, q, 2, "f\n", 1)
 		gone := make(chan struct{})
-		w := startWait(q, tk, 1, 0, gone)
+		w := startWait(t, q, tk, 1, 0, gone)
 		synctest.Wait()
 		start := time.Now()
 		close(gone)
