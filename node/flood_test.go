@@ -96,6 +96,7 @@ func TestFloodOneMessage(t *testing.T) {
 // A burst of more messages than a send queue holds (4096 frames by
 // default) reaches every node exactly once.
 func TestFloodBurst(t *testing.T) {
+	t.Parallel()
 	const burst = 5000
 	for _, topo := range floodRuns() {
 		t.Run(topo.name, func(t *testing.T) {
@@ -124,6 +125,7 @@ func TestFloodBurst(t *testing.T) {
 }
 
 func TestFloodTwoSenders(t *testing.T) {
+	t.Parallel()
 	const each = 1000
 	for _, topo := range floodRuns() {
 		t.Run(topo.name, func(t *testing.T) {
@@ -321,6 +323,7 @@ func TestLongMessageSkipsPeerWithShorterLimit(t *testing.T) {
 // toward each other: backpressure must not deadlock them into cutting a
 // healthy link (each waits for the other to read while the other waits).
 func TestTwoSendersSaturateEachOther(t *testing.T) {
+	t.Parallel()
 	const each = 5000
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
@@ -360,6 +363,7 @@ func TestTwoSendersSaturateEachOther(t *testing.T) {
 // of a message still travel long after its id left the table; the
 // delivered log must know them.
 func TestExactlyOnceUnderVolume(t *testing.T) {
+	t.Parallel()
 	const nodes, each, table = 8, 600, 100
 	for _, topo := range []struct {
 		name  string

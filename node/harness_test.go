@@ -69,6 +69,7 @@ type recorder struct {
 	msgs    []Message
 	downs   []Event
 	errs    []Event
+	dials   []time.Time // when each EventDialing came
 	closed  bool
 }
 
@@ -97,6 +98,8 @@ func (r *recorder) add(ev Event) {
 		r.downs = append(r.downs, ev)
 	case EventError:
 		r.errs = append(r.errs, ev)
+	case EventDialing:
+		r.dials = append(r.dials, time.Now())
 	}
 	r.notifyLocked()
 }

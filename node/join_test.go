@@ -517,3 +517,29 @@ func TestJoinDuringClose(t *testing.T) {
 		<-done
 	}
 }
+
+// Auto-join redials an address that fails with a backoff that doubles
+// from DialBackoff up to DialBackoffMax (with up to 50% jitter), at the
+// next JoinInterval tick after it. On the fake clock, with the defaults.
+func TestJoinRedialsWithBackoff(t *testing.T) {
+	onFakeClock(t, func(t *testing.T) {
+		const nowhere = "mem:404" // nothing listens there
+		c := newCluster(t, memnet.New(0), 1, func(cfg *Config) { cfg.Join = []string{nowhere} })
+		cfg := c.nodes[0].Config()
+		r := c.recs[0]
+		const dials = 9 // backoffs of 1, 2, 4 ... 64 s: the last two at the bound
+		r.waitFor(t, fmt.Sprintf("%d dials", dials), func() bool { return len(r.dials) >= dials })
+		r.mu.Lock()
+		at := append([]time.Time(nil), r.dials...)
+		r.mu.Unlock()
+		base := cfg.DialBackoff
+		for i := 1; i < dials; i++ {
+			gap := at[i].Sub(at[i-1])
+			lo, hi := base, base*3/2+cfg.JoinInterval*11/10
+			if gap < lo || gap > hi {
+				t.Errorf("dial %d came %v after the one before, want from %v to %v", i+1, gap, lo, hi)
+			}
+			base = min(2*base, cfg.DialBackoffMax)
+		}
+	})
+}

@@ -121,6 +121,7 @@ func TestOverlongLine(t *testing.T) {
 // ones are held open all at once, more than MaxPeers, until the hub times
 // them out or refuses them.
 func TestConnectionBurst(t *testing.T) {
+	t.Parallel()
 	c, hub := hubCluster(t, func(cfg *Config) { cfg.HandshakeTimeout = 100 * time.Millisecond })
 	const attempts, workers = 1000, 20
 	var wg, silent sync.WaitGroup

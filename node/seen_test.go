@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // mid returns the id of message seq of origin node number o.
@@ -135,4 +137,39 @@ func TestSeenMemoryPerEntry(t *testing.T) {
 		t.Errorf("seen set uses %.0f bytes per entry, more than the 400 documented as the bound", per)
 	}
 	runtime.KeepAlive(s)
+}
+
+// A node forgets the details of a message SeenTTL after it saw it (its
+// sweeper runs on its own), and a copy that comes after that is still not
+// delivered again. On the fake clock, with the default SeenTTL.
+func TestSeenTTLInANode(t *testing.T) {
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		c := newCluster(t, tr, 1, nil)
+		nd := c.nodes[0]
+		ttl := nd.Config().SeenTTL
+		raw := dialRaw(t, tr, nd.Addr())
+		raw.handshake("00000000000000ab", "raw")
+		raw.send("MSG 00000000000000ab-1 1 raw first")
+		c.recs[0].waitMessages(t, 1)
+		time.Sleep(ttl / 2)
+		raw.send("PING") // not a dead peer: IdleTimeout is less than SeenTTL
+		time.Sleep(ttl/2 - time.Second)
+		if n := len(nd.Seen()); n != 1 {
+			t.Fatalf("%d ids remembered a second before SeenTTL (%v), want 1", n, ttl)
+		}
+		time.Sleep(3 * time.Second) // the sweeper runs every second
+		if n := len(nd.Seen()); n != 0 {
+			t.Fatalf("%d ids remembered two seconds after SeenTTL (%v), want 0", n, ttl)
+		}
+		raw.send("MSG 00000000000000ab-1 1 raw first")
+		raw.send("MSG 00000000000000ab-2 1 raw second")
+		c.recs[0].waitMessages(t, 2)
+		if msgs := c.recs[0].messages(); len(msgs) != 2 || msgs[1].Text != "second" {
+			t.Fatalf("delivered %+v, want first once, then second", msgs)
+		}
+		if d := nd.Stats().Duplicates; d != 1 {
+			t.Errorf("%d duplicates, want the late copy of first", d)
+		}
+	})
 }

@@ -18,13 +18,14 @@ import (
 // deliver every message it did not send exactly once. Replay is on: it is
 // what makes that hold while links change (see Config.Replay).
 func TestStressChurningGraph(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("stress test")
 	}
 	const (
 		nodes   = 20
 		senders = 5
-		each    = 2000
+		each    = 1000
 		extra   = 20   // edges beyond the spanning tree
 		chaos   = 1000 // at most this many cut-and-dial operations
 	)
