@@ -124,11 +124,22 @@ func TestSlowConsumerGetsEverything(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// The consumer stays away for three idle timeouts: a stalled
-		// consumer must not look like a dead peer.
-		time.Sleep(3 * b.Config().IdleTimeout)
+		// The consumer takes the first message, so b's reader is under way
+		// with frames in its buffer, then stays away for three idle
+		// timeouts: a stalled consumer must not look like a dead peer.
 		got := 0
 		timeout := time.After(waitLimit(t))
+		for got == 0 {
+			select {
+			case ev := <-b.Events():
+				if ev.Kind == EventMessage {
+					got++
+				}
+			case <-timeout:
+				t.Fatal("no first message")
+			}
+		}
+		time.Sleep(3 * b.Config().IdleTimeout)
 		for got < count {
 			select {
 			case ev := <-b.Events():
