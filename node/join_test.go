@@ -266,16 +266,13 @@ func testAutoJoinTenNodes(t *testing.T, tr transport.Transport, tune func(*Confi
 // graph: 4 peers per node) and know each other's addresses become one
 // connected graph: the shuffle dials a known address now and then even at
 // target, and the degree stays at the target. Time is the subject (the
-// shuffle period), so this runs on the fake clock of a synctest bubble.
+// shuffle period), so this runs on the fake clock of a synctest bubble,
+// with the default join interval and backoff.
 func TestSplitGroupsFindEachOther(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		const target, interval = 4, 100 * time.Millisecond
-		c := newCluster(t, memnet.New(0), 10, func(cfg *Config) {
-			cfg.TargetPeers = target
-			cfg.JoinInterval = interval
-			cfg.DialBackoff = interval
-			cfg.DialBackoffMax = 10 * interval
-		})
+	onFakeClock(t, func(t *testing.T) {
+		const target = 4
+		interval := DefaultConfig().JoinInterval
+		c := newCluster(t, memnet.New(0), 10, func(cfg *Config) { cfg.TargetPeers = target })
 		var groupB [][2]int
 		for _, e := range complete(5) {
 			groupB = append(groupB, [2]int{e[0] + 5, e[1] + 5})
@@ -325,15 +322,13 @@ func TestSplitGroupsFindEachOther(t *testing.T) {
 // address it was not connected to and drops another peer, so its degree
 // stays at the target.
 func TestShuffleKeepsTheDegree(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		const target, interval = 2, 100 * time.Millisecond
-		c := newCluster(t, memnet.New(0), 4, func(cfg *Config) {
-			cfg.TargetPeers = target
-			cfg.JoinInterval = interval
-		})
+	onFakeClock(t, func(t *testing.T) {
+		const target = 2
+		c := newCluster(t, memnet.New(0), 4, func(cfg *Config) { cfg.TargetPeers = target })
 		c.link([][2]int{{0, 1}, {0, 2}})
 		n0, n3 := c.nodes[0], c.nodes[3]
 		n0.learn(n3.Addr(), "", "", "test")
+		start := time.Now()
 		n0.startJoining()
 		has3 := func() bool {
 			for _, p := range n0.Peers() {
@@ -344,6 +339,9 @@ func TestShuffleKeepsTheDegree(t *testing.T) {
 			return false
 		}
 		c.recs[0].waitFor(t, "a shuffle dial to n3", has3)
+		if took, most := time.Since(start), 2*shuffleEvery*n0.Config().JoinInterval; took > most {
+			t.Errorf("the shuffle dial came after %v, want at most %v", took, most)
+		}
 		synctest.Wait() // the drop that follows, if any, has finished
 		if got := len(n0.Peers()); got != target || !has3() {
 			t.Fatalf("after the shuffle n0 has %d peers (n3 among them: %v), want %d with n3", got, has3(), target)
@@ -355,12 +353,10 @@ func TestShuffleKeepsTheDegree(t *testing.T) {
 // shuffle period until it is at its target, so the degree stays near the
 // target rather than drifting up to MaxPeers.
 func TestDegreeShedsToTarget(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		const target, interval = 2, 100 * time.Millisecond
-		c := newCluster(t, memnet.New(0), 6, func(cfg *Config) {
-			cfg.TargetPeers = target
-			cfg.JoinInterval = interval
-		})
+	onFakeClock(t, func(t *testing.T) {
+		const target = 2
+		interval := DefaultConfig().JoinInterval
+		c := newCluster(t, memnet.New(0), 6, func(cfg *Config) { cfg.TargetPeers = target })
 		for i := 1; i <= 5; i++ {
 			time.Sleep(time.Millisecond) // so n5's link is the newest
 			c.link([][2]int{{i, 0}})
