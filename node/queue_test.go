@@ -567,3 +567,21 @@ func TestQueueArrayStaysBounded(t *testing.T) {
 		t.Fatalf("backing array of %d after a burst drained, for a bound of 64: not given back", c)
 	}
 }
+
+// BenchmarkQueueAddTake is the queue's cost per relayed frame: an add at
+// the relay level, and a take of every 64 frames with progress.
+func BenchmarkQueueAddTake(b *testing.B) {
+	q := newSendQueue(4096, 4<<20, time.Hour)
+	buf := make([]string, 0, writeBatch)
+	f := "MSG 00000000000000aa-1 1 in " + strings.Repeat("x", 100) + "\n"
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if tk, over, _ := q.add(f, relaySlack); over {
+			q.waitRoom(tk, relaySlack, time.Second, nil)
+		}
+		if i%64 == 63 {
+			buf = q.take(buf)
+			q.progressed()
+		}
+	}
+}
