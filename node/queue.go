@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/internal/notify"
 )
 
 // sendQueue is a peer's bounded queue of encoded frames, filled by the flood
@@ -47,12 +49,12 @@ type sendQueue struct {
 	frames       []string // frames[head:] are queued
 	head         int
 	closed       bool
-	writing      bool      // the writer holds frames it took and has not finished writing
-	lastTake     time.Time // last time the writer took frames, or an idle writer was handed some
-	lastProgress time.Time // last time bytes moved, or an idle writer was handed frames
-	added        ticket    // frames and bytes ever added
-	taken        ticket    // frames and bytes ever taken by the writer: added less taken is queued
-	space        signal    // broadcast when the writer takes frames or the queue closes
+	writing      bool          // the writer holds frames it took and has not finished writing
+	lastTake     time.Time     // last time the writer took frames, or an idle writer was handed some
+	lastProgress time.Time     // last time bytes moved, or an idle writer was handed frames
+	added        ticket        // frames and bytes ever added
+	taken        ticket        // frames and bytes ever taken by the writer: added less taken is queued
+	space        notify.Signal // broadcast when the writer takes frames or the queue closes
 }
 
 var (
@@ -178,7 +180,7 @@ func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone 
 			}
 			left = min(left, p)
 		}
-		space := q.space.wait()
+		space := q.space.Wait()
 		q.mu.Unlock()
 		if timer == nil {
 			timer = time.NewTimer(left)
@@ -260,7 +262,7 @@ func (q *sendQueue) take(buf []string) []string {
 	if n > 0 {
 		q.lastTake = time.Now()
 		q.lastProgress = q.lastTake
-		q.space.broadcast()
+		q.space.Broadcast()
 	}
 	q.mu.Unlock()
 	return buf
@@ -283,7 +285,7 @@ func (q *sendQueue) close() bool {
 		return false
 	}
 	q.closed = true
-	q.space.broadcast()
+	q.space.Broadcast()
 	return true
 }
 

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/internal/notify"
 )
 
 // memPipe returns the two ends of an in-memory connection.
@@ -17,48 +19,38 @@ func memPipe(a, b memAddr, size int) (*memConn, *memConn) {
 
 // memBuf is one direction of a memConn: a bounded byte queue.
 //
-// mu guards every field; changed is closed and replaced whenever data,
-// space or the closed flags change, waking every waiter.
+// mu guards every field; changed is broadcast whenever data, space, the
+// closed flags or a deadline change, waking every waiter to look again.
 type memBuf struct {
 	max int
 
-	mu       sync.Mutex
-	data     []byte
-	off      int  // data[off:] is unread
-	wclosed  bool // the writer will write no more (EOF after the data)
-	rclosed  bool // the reader is gone (writes fail)
-	changed  chan struct{}
-	waiters  int // goroutines in wait; notify only when there are some
-	rDead    time.Time
-	wDead    time.Time
-	deadline chan struct{} // closed and replaced when a deadline is set
+	mu      sync.Mutex
+	data    []byte
+	off     int  // data[off:] is unread
+	wclosed bool // the writer will write no more (EOF after the data)
+	rclosed bool // the reader is gone (writes fail)
+	changed notify.Signal
+	rDead   time.Time
+	wDead   time.Time
 }
 
 func newMemBuf(max int) *memBuf {
-	return &memBuf{max: max, changed: make(chan struct{}), deadline: make(chan struct{})}
+	return &memBuf{max: max}
 }
 
 // notifyLocked wakes everyone waiting on this buffer.
-func (b *memBuf) notifyLocked() {
-	if b.waiters == 0 {
-		return
-	}
-	close(b.changed)
-	b.changed = make(chan struct{})
-}
+func (b *memBuf) notifyLocked() { b.changed.Broadcast() }
 
 // wait blocks until the buffer changes, a deadline is set, or the deadline
 // dl passes. It is called with mu held and returns with it held.
 func (b *memBuf) wait(dl time.Time) error {
-	changed, dch := b.changed, b.deadline
-	b.waiters++
+	changed := b.changed.Wait()
 	b.mu.Unlock()
 	var timeout <-chan time.Time
 	if !dl.IsZero() {
 		d := time.Until(dl)
 		if d <= 0 {
 			b.mu.Lock()
-			b.waiters--
 			return os.ErrDeadlineExceeded
 		}
 		t := time.NewTimer(d)
@@ -68,12 +60,10 @@ func (b *memBuf) wait(dl time.Time) error {
 	var err error
 	select {
 	case <-changed:
-	case <-dch:
 	case <-timeout:
 		err = os.ErrDeadlineExceeded
 	}
 	b.mu.Lock()
-	b.waiters--
 	return err
 }
 
@@ -151,8 +141,7 @@ func (b *memBuf) setDeadline(read bool, t time.Time) {
 	} else {
 		b.wDead = t
 	}
-	close(b.deadline)
-	b.deadline = make(chan struct{})
+	b.changed.Broadcast()
 	b.mu.Unlock()
 }
 

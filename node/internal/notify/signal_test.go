@@ -1,17 +1,17 @@
-package node
+package notify
 
 import "testing"
 
-// A broadcast wakes everyone who waited since the last one, and only
+// A Broadcast wakes everyone who waited since the last one, and only
 // them; with nobody waiting it does nothing.
 func TestSignal(t *testing.T) {
-	var s signal
-	s.broadcast() // nobody waits: nothing to close
-	a, b := s.wait(), s.wait()
+	var s Signal
+	s.Broadcast() // nobody waits: nothing to close
+	a, b := s.Wait(), s.Wait()
 	if a != b {
 		t.Fatal("two waits before a broadcast got different channels")
 	}
-	s.broadcast()
+	s.Broadcast()
 	for _, ch := range []<-chan struct{}{a, b} {
 		select {
 		case <-ch:
@@ -19,13 +19,13 @@ func TestSignal(t *testing.T) {
 			t.Fatal("broadcast did not wake a waiter")
 		}
 	}
-	c := s.wait()
+	c := s.Wait()
 	select {
 	case <-c:
 		t.Fatal("a wait after the broadcast is already woken")
 	default:
 	}
-	if n := testing.AllocsPerRun(100, s.broadcast); n != 0 {
+	if n := testing.AllocsPerRun(100, s.Broadcast); n != 0 {
 		t.Fatalf("a broadcast that nobody waits for allocates %v times", n)
 	}
 }
