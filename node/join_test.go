@@ -239,7 +239,20 @@ func testAutoJoinTenNodes(t *testing.T, tr transport.Transport, tune func(*Confi
 	sendAndCheck(t, c, 2, survivors, "still here")
 
 	// n1's table shows what it learned: the bootstrap address it was given,
-	// every live peer as connected, and no dead node as connected.
+	// every live peer as connected, and no dead node as connected, once n1
+	// has noticed every dead peer.
+	deadID := map[string]bool{}
+	for _, i := range dead {
+		deadID[c.nodes[i].ID()] = true
+	}
+	c.recs[1].waitFor(t, "n1 to notice its dead peers", func() bool {
+		for _, p := range c.nodes[1].Peers() {
+			if deadID[p.ID] {
+				return false
+			}
+		}
+		return true
+	})
 	known := map[string]KnownAddr{}
 	for _, k := range c.nodes[1].Known() {
 		known[k.Addr] = k

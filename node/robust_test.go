@@ -122,7 +122,9 @@ func TestOverlongLine(t *testing.T) {
 // them out or refuses them.
 func TestConnectionBurst(t *testing.T) {
 	t.Parallel()
-	c, hub := hubCluster(t, func(cfg *Config) { cfg.HandshakeTimeout = 100 * time.Millisecond })
+	// Short, so the silent ones end soon; long enough for the real links'
+	// handshakes under -race with other tests running.
+	c, hub := hubCluster(t, func(cfg *Config) { cfg.HandshakeTimeout = 500 * time.Millisecond })
 	const attempts, workers = 1000, 20
 	var wg, silent sync.WaitGroup
 	for w := 0; w < workers; w++ {
