@@ -35,8 +35,9 @@ func TestSlowPeerIsDisconnected(t *testing.T) {
 			cfg.QueueFrames = 256
 			cfg.QueueBytes = 64 << 10
 			// Long enough that the healthy peer, slow under -race, is
-			// never taken for a stuck one.
-			cfg.SlowPeerTimeout = 2 * time.Second
+			// never taken for a stuck one (checked with -race -count=20
+			// alongside the other tests).
+			cfg.SlowPeerTimeout = time.Second
 			cfg.CloseTimeout = 100 * time.Millisecond
 		})
 	})
