@@ -67,11 +67,13 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	})
 	defer unwatch()
 	hello := wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes)
-	if _, err := conn.Write([]byte(hello)); err != nil {
-		return nil, err
-	}
 	dec := wire.NewReader(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
-	f, size, err := dec.Next()
+	_, err := conn.Write([]byte(hello))
+	var f *wire.Frame
+	var size int
+	if err == nil {
+		f, size, err = dec.Next()
+	}
 	if err == nil && f.Kind == wire.KindPeers {
 		// A full node names others before it refuses: remember them.
 		for _, a := range f.Addrs {
