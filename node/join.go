@@ -2,13 +2,9 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"slices"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -40,42 +36,21 @@ type KnownAddr struct {
 	Source   string    // who told us: "join", "connect", "inbound", or a peer's name
 }
 
-// joiner holds the auto-join state. mu guards every field below it.
+// joiner is the auto-join driver's state; the addresses themselves are
+// in book. mu guards on, asked and shuffled.
 type joiner struct {
 	wake chan struct{} // capacity 1: something changed, act now
+	book *addrBook
 
-	mu      sync.Mutex
-	on      bool
-	known   map[string]*knownAddr
-	dialing int // dials in flight
-	asked   time.Time
+	mu    sync.Mutex
+	on    bool
+	asked time.Time
 	// shuffled is when the last shuffle dial started (or auto-join did).
 	shuffled time.Time
 }
 
-type knownAddr struct {
-	addr     string
-	nodeID   string
-	name     string
-	source   string
-	failures int
-	learned  time.Time
-	lastOK   time.Time // connected at some point (zero if never)
-	nextTry  time.Time
-	dialing  bool
-	self     bool
-}
-
-// lastWorked is when the address last connected, or was learned if never.
-func (k *knownAddr) lastWorked() time.Time {
-	if k.lastOK.After(k.learned) {
-		return k.lastOK
-	}
-	return k.learned
-}
-
-func newJoiner() *joiner {
-	return &joiner{wake: make(chan struct{}, 1), known: make(map[string]*knownAddr)}
+func newJoiner(book *addrBook) *joiner {
+	return &joiner{wake: make(chan struct{}, 1), book: book}
 }
 
 func (j *joiner) poke() {
@@ -160,39 +135,32 @@ func (n *Node) upkeep() {
 		connected[p.info.Addr] = true
 	}
 	j := n.join
-	j.mu.Lock()
-	var candidates []*knownAddr
-	for addr, k := range j.known {
-		switch {
-		case k.self || k.dialing || connected[addr] || (k.nodeID != "" && connected[k.nodeID]):
-		case k.failures > 0 && now.Sub(k.lastWorked()) > n.cfg.ForgetAfter:
-			delete(j.known, addr)
-		case !k.nextTry.After(now):
-			candidates = append(candidates, k)
-		}
-	}
+	candidates := j.book.due(connected, now)
 	target := min(n.cfg.TargetPeers, n.cfg.MaxPeers)
-	deficit := target - len(peers) - j.dialing
+	deficit := target - len(peers) - j.book.inFlight()
 	var dial []string
 	shuffle, shed := "", false
+	j.mu.Lock()
 	if deficit <= 0 && now.Sub(j.shuffled) >= shuffleEvery*n.cfg.JoinInterval {
 		j.shuffled = now
 		switch {
 		case len(peers) > target:
 			shed = true
-		case j.dialing == 0 && len(candidates) > 0:
-			k := candidates[rand.IntN(len(candidates))]
-			k.dialing = true
-			j.dialing++
-			shuffle = k.addr
+		case j.book.inFlight() == 0 && len(candidates) > 0:
+			if a := candidates[rand.IntN(len(candidates))]; j.book.claim(a) {
+				shuffle = a
+			}
 		}
 	}
 	if deficit > 0 {
 		rand.Shuffle(len(candidates), func(a, b int) { candidates[a], candidates[b] = candidates[b], candidates[a] })
-		for _, k := range candidates[:min(deficit, len(candidates))] {
-			k.dialing = true
-			j.dialing++
-			dial = append(dial, k.addr)
+		for _, a := range candidates {
+			if len(dial) == deficit {
+				break
+			}
+			if j.book.claim(a) {
+				dial = append(dial, a)
+			}
 		}
 	}
 	ask := deficit > len(dial) && len(peers) > 0 && now.Sub(j.asked) >= n.cfg.JoinInterval
@@ -246,106 +214,23 @@ func (n *Node) trim(keep string, target int) {
 }
 
 // dialKnown connects to a known address and records how it went. claimed
-// says the caller (upkeep) already marked the address as being dialed.
+// says the caller (upkeep) already claimed the address in the book.
 func (n *Node) dialKnown(ctx context.Context, addr string, claimed bool) (Peer, error) {
-	j := n.join
-	j.mu.Lock()
-	k := j.known[addr]
-	if k != nil && k.dialing && !claimed {
-		j.mu.Unlock() // another dial of this address is under way
+	if !claimed && !n.join.book.claim(addr) {
 		return Peer{}, fmt.Errorf("connect %s: a dial of this address is already under way", addr)
 	}
-	if k != nil && !claimed {
-		k.dialing = true
-		j.dialing++
-	}
-	j.mu.Unlock()
-
 	n.emit(Event{Kind: EventDialing, Addr: addr})
 	p, err := n.Connect(ctx, addr)
-
-	quiet := err == nil || errors.Is(err, ErrClosed) || ctx.Err() != nil
-	j.mu.Lock()
-	if k = j.known[addr]; k != nil && k.dialing {
-		k.dialing = false
-		j.dialing--
-		switch {
-		case err == nil:
-			k.failures, k.lastOK, k.nodeID, k.name = 0, time.Now(), p.ID, p.Name
-		case errors.Is(err, ErrSelf) || strings.Contains(err.Error(), ErrSelf.Error()):
-			k.self = true
-		case errors.Is(err, ErrAlreadyConnected) || strings.Contains(err.Error(), ErrAlreadyConnected.Error()):
-			// The node dialed us first, or this is another address of a
-			// node we have: not a failure, and nothing to report.
-			k.nextTry = time.Now().Add(n.cfg.DialBackoffMax)
-			quiet = true
-		case errors.Is(err, ErrClosed):
-		default:
-			k.failures++
-			k.nextTry = time.Now().Add(n.backoff(k.failures))
-		}
-	}
-	j.mu.Unlock()
-	if !quiet {
+	if n.join.book.dialed(addr, p, err, time.Now()) && ctx.Err() == nil {
 		n.emit(Event{Kind: EventDialFailed, Addr: addr, Err: err})
 	}
-	j.poke()
+	n.join.poke()
 	return p, err
 }
 
-// backoff is DialBackoff doubled per failure, at most DialBackoffMax, plus
-// up to 50% jitter so that nodes that lost the same peer do not redial in
-// step.
-func (n *Node) backoff(failures int) time.Duration {
-	d := n.cfg.DialBackoff
-	for i := 1; i < failures && d < n.cfg.DialBackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, n.cfg.DialBackoffMax)
-	return d + time.Duration(rand.Int64N(int64(d)/2+1))
-}
-
-// learn adds an address to the table, or refreshes it. A node that is
-// connected (nodeID set) is recorded as working.
+// learn adds an address to the book, or refreshes it.
 func (n *Node) learn(addr, nodeID, name, source string) {
-	if addr == "" || n.isOwnAddr(addr) {
-		return
-	}
-	j := n.join
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	now := time.Now()
-	k := j.known[addr]
-	if k == nil {
-		if len(j.known) >= n.cfg.MaxKnown && !j.evictLocked() {
-			return
-		}
-		k = &knownAddr{addr: addr, source: source, learned: now}
-		j.known[addr] = k
-	}
-	if nodeID != "" {
-		k.nodeID, k.name, k.failures, k.lastOK = nodeID, name, 0, now
-	}
-}
-
-// evictLocked makes room by forgetting the address that failed most, or
-// else the oldest never connected one. It reports whether it did.
-func (j *joiner) evictLocked() bool {
-	var worst *knownAddr
-	for _, k := range j.known {
-		if k.dialing || k.source == "join" {
-			continue
-		}
-		if worst == nil || k.failures > worst.failures ||
-			(k.failures == worst.failures && k.lastOK.Before(worst.lastOK)) {
-			worst = k
-		}
-	}
-	if worst == nil {
-		return false
-	}
-	delete(j.known, worst.addr)
-	return true
+	n.join.book.learn(addr, nodeID, name, source, time.Now())
 }
 
 // peerUp records a new peer's address and, with auto-join on, asks it for
@@ -367,13 +252,8 @@ func (n *Node) peerDown(p *peer) {
 	if !n.joining() || p.info.Addr == "" {
 		return
 	}
-	j := n.join
-	j.mu.Lock()
-	if k := j.known[p.info.Addr]; k != nil {
-		k.nextTry = time.Now().Add(n.backoff(1))
-	}
-	j.mu.Unlock()
-	j.poke()
+	n.join.book.peerDown(p.info.Addr, time.Now())
+	n.join.poke()
 }
 
 // answerPeers tells a peer the addresses we know that work: those of our
@@ -381,21 +261,11 @@ func (n *Node) peerDown(p *peer) {
 func (n *Node) answerPeers(to *peer) {
 	var addrs []string
 	for _, p := range n.peers.snapshot() {
-		if p != to && p.info.Addr != "" {
+		if p != to && p.info.Addr != "" && len(addrs) < wire.MaxPeerAddrs {
 			addrs = append(addrs, p.info.Addr)
 		}
 	}
-	j := n.join
-	j.mu.Lock()
-	for addr, k := range j.known {
-		if len(addrs) >= wire.MaxPeerAddrs {
-			break
-		}
-		if !k.lastOK.IsZero() && !k.self && addr != to.info.Addr && !slices.Contains(addrs, addr) {
-			addrs = append(addrs, addr)
-		}
-	}
-	j.mu.Unlock()
+	addrs = n.join.book.working(addrs, to.info.Addr, wire.MaxPeerAddrs)
 	to.sendControl(wire.EncodePeers(addrs))
 }
 
@@ -416,33 +286,7 @@ func (n *Node) Known() []KnownAddr {
 		connected[p.info.ID] = p.info.Name
 		connected[p.info.Addr] = p.info.Name
 	}
-	j := n.join
-	j.mu.Lock()
-	out := make([]KnownAddr, 0, len(j.known))
-	for addr, k := range j.known {
-		ka := KnownAddr{Addr: addr, Name: k.name, Failures: k.failures, NextTry: k.nextTry, Source: k.source,
-			LastSeen: k.lastOK}
-		name, isConn := connected[addr]
-		if !isConn && k.nodeID != "" {
-			name, isConn = connected[k.nodeID]
-		}
-		switch {
-		case k.self:
-			ka.State = "self"
-		case isConn:
-			ka.State, ka.Name, ka.LastSeen = "connected", name, time.Now()
-		case k.dialing:
-			ka.State = "dialing"
-		case k.failures > 0:
-			ka.State = "failed"
-		default:
-			ka.State = "new"
-		}
-		out = append(out, ka)
-	}
-	j.mu.Unlock()
-	sort.Slice(out, func(a, b int) bool { return out[a].Addr < out[b].Addr })
-	return out
+	return n.join.book.snapshot(connected, time.Now())
 }
 
 // advertisedAddr turns the listen address a peer announced into one we can

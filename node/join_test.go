@@ -478,16 +478,6 @@ func TestAdvertisedAddr(t *testing.T) {
 	}
 }
 
-func TestBackoffGrowsAndIsBounded(t *testing.T) {
-	n := &Node{cfg: Config{DialBackoff: time.Second, DialBackoffMax: 8 * time.Second}}
-	for failures, base := range map[int]time.Duration{1: 1, 2: 2, 3: 4, 4: 8, 10: 8} {
-		d := n.backoff(failures)
-		if lo, hi := base*time.Second, base*time.Second*3/2; d < lo || d > hi {
-			t.Errorf("backoff(%d) = %v, want %v to %v", failures, d, lo, hi)
-		}
-	}
-}
-
 func TestIsOwnAddr(t *testing.T) {
 	for _, tt := range []struct {
 		own, addr string

@@ -3,10 +3,11 @@ package node
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
+	cryptorand "crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"slices"
 	"strconv"
@@ -75,7 +76,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	var raw [8]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	if _, err := cryptorand.Read(raw[:]); err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
 	}
 	n := &Node{
@@ -89,13 +90,13 @@ func New(cfg Config) (*Node, error) {
 		done:    make(chan struct{}),
 		peers:   newPeerSet(),
 		pending: make(map[net.Conn]struct{}),
-		join:    newJoiner(),
 	}
 	if n.name == "" {
 		n.name = "node-" + n.id[:6]
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.rule = flood{n}
+	n.join = newJoiner(newAddrBook(cfg, n.isOwnAddr, rand.Int64N))
 	if n.ln, err = listen(cfg.Transport, cfg.ListenAddr); err != nil {
 		n.cancel()
 		return nil, err
