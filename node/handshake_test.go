@@ -23,8 +23,9 @@ func TestConnectToSelfIsRefused(t *testing.T) {
 	// caught by the node id in the handshake.
 	_, port, _ := net.SplitHostPort(nd.Addr())
 	_, err := nd.Connect(context.Background(), "localhost:"+port)
-	if err == nil || !strings.Contains(err.Error(), "connection to self") {
-		t.Fatalf("Connect(localhost:%s) = %v, want a refusal naming the connection to self", port, err)
+	var re *RefusedError
+	if !errors.Is(err, ErrSelf) || !errors.As(err, &re) {
+		t.Fatalf("Connect(localhost:%s) = %v, want the other side's refusal wrapping ErrSelf", port, err)
 	}
 	if n := len(nd.Peers()); n != 0 {
 		t.Fatalf("node has %d peers after refusing itself", n)
@@ -42,8 +43,8 @@ func TestSecondConnectionIsRefused(t *testing.T) {
 			}
 			// The other direction is the same pair of nodes: refused by id.
 			_, err = c.nodes[1].Connect(context.Background(), c.nodes[0].Addr())
-			if err == nil || !strings.Contains(err.Error(), "already connected") {
-				t.Fatalf("reverse Connect = %v, want already connected", err)
+			if !errors.Is(err, ErrAlreadyConnected) {
+				t.Fatalf("reverse Connect = %v, want ErrAlreadyConnected", err)
 			}
 			for i, nd := range c.nodes {
 				if n := len(nd.Peers()); n != 1 {
@@ -154,8 +155,8 @@ func TestMaxPeers(t *testing.T) {
 	c := newCluster(t, memnet.New(0), 3, func(cfg *Config) { cfg.MaxPeers = 1 })
 	c.link([][2]int{{0, 1}})
 	_, err := c.nodes[2].Connect(context.Background(), c.nodes[1].Addr())
-	if err == nil || !strings.Contains(err.Error(), "too many peers") {
-		t.Fatalf("Connect to a full node = %v, want too many peers", err)
+	if !errors.Is(err, ErrTooManyPeers) {
+		t.Fatalf("Connect to a full node = %v, want ErrTooManyPeers", err)
 	}
 }
 

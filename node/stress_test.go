@@ -2,9 +2,9 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,7 +106,7 @@ func TestStressChurningGraph(t *testing.T) {
 			case err == nil:
 				g.add(a, b)
 				dials++
-			case strings.Contains(err.Error(), "already connected"):
+			case errors.Is(err, ErrAlreadyConnected):
 				// The other side has not finished an earlier cut of this pair.
 			default:
 				t.Fatalf("dial n%d -> n%d: %v", a, b, err)
