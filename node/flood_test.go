@@ -97,10 +97,13 @@ func TestFloodOneMessage(t *testing.T) {
 // default) reaches every node exactly once.
 func TestFloodBurst(t *testing.T) {
 	t.Parallel()
-	const burst = 5000
+	// The burst is four times the send queue's bound: the sender is held
+	// back by backpressure, and nothing is lost or cut.
+	const queue = 256
+	const burst = 4 * queue
 	for _, topo := range floodRuns() {
 		t.Run(topo.name, func(t *testing.T) {
-			c := newCluster(t, topo.tr(), topo.nodes, nil)
+			c := newCluster(t, topo.tr(), topo.nodes, func(cfg *Config) { cfg.QueueFrames = queue })
 			c.link(topo.edges)
 			sentBy := make(map[string]int, burst)
 			for i := 0; i < burst; i++ {
@@ -364,13 +367,16 @@ func TestTwoSendersSaturateEachOther(t *testing.T) {
 // delivered log must know them.
 func TestExactlyOnceUnderVolume(t *testing.T) {
 	t.Parallel()
-	const nodes, each, table = 8, 600, 100
+	// Each node sends past its send queue's bound (so relays wait on each
+	// other around the cycles), and every node sees 24 times its seen
+	// table's size.
+	const nodes, each, table, queue = 8, 300, 100, 128
 	for _, topo := range []struct {
 		name  string
 		edges [][2]int
 	}{{"ring8", ring(nodes)}, {"complete8", complete(nodes)}} {
 		t.Run(topo.name, func(t *testing.T) {
-			c := newCluster(t, memnet.New(0), nodes, func(cfg *Config) { cfg.SeenMax = table })
+			c := newCluster(t, memnet.New(0), nodes, func(cfg *Config) { cfg.SeenMax, cfg.QueueFrames = table, queue })
 			c.link(topo.edges)
 			var wg sync.WaitGroup
 			sentBy := make([]map[string]int, nodes)

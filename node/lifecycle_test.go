@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -129,4 +130,35 @@ func TestSlowIsCountedOnce(t *testing.T) {
 	if l := p.lifeNow(); l.phase != aborted {
 		t.Fatalf("slow left the peer %v, want aborted", l.phase)
 	}
+}
+
+// A relay waiting for room gives up after its patience (SlowPeerTimeout/5
+// without a take) and leaves the peer up: relays wait on each other around
+// cycles. Our own message waits until the queue is found stalled, and the
+// peer is then disconnected as slow.
+func TestAwaitRoomPatience(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, _ := lonePeer(t)
+		from, _ := lonePeer(t)
+		p.q = newSendQueue(2, 1<<20, p.n.cfg.SlowPeerTimeout)
+		start := time.Now()
+		var last ticket
+		for i := range 2*relaySlack + 1 {
+			last, _ = p.offer(fmt.Sprintf("MSG 00000000000000bb-%d 1 o t\n", i+1), from)
+		}
+		p.awaitRoom(last, true)
+		if got, want := time.Since(start), p.n.cfg.SlowPeerTimeout/5; got != want {
+			t.Fatalf("a relay waited %v for an idle writer, want its patience %v", got, want)
+		}
+		if l := p.lifeNow(); l.phase != running {
+			t.Fatalf("a relay that ran out of patience ended the peer: %+v", l)
+		}
+		p.awaitRoom(last, false)
+		if got := time.Since(start); got < p.n.cfg.SlowPeerTimeout {
+			t.Fatalf("our own message gave up after %v, before the stall timeout %v", got, p.n.cfg.SlowPeerTimeout)
+		}
+		if l := p.lifeNow(); l.phase != aborted || p.n.slowPeers.Load() != 1 {
+			t.Fatalf("after a stalled wait: %+v, %d slow peers; want aborted as slow", l, p.n.slowPeers.Load())
+		}
+	})
 }

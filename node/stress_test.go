@@ -25,7 +25,7 @@ func TestStressChurningGraph(t *testing.T) {
 	const (
 		nodes   = 20
 		senders = 5
-		each    = 1000
+		each    = 500
 		extra   = 20   // edges beyond the spanning tree
 		chaos   = 1000 // at most this many cut-and-dial operations
 	)
