@@ -1,85 +1,35 @@
 package wire
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 )
 
-// errLineTooLong is returned (wrapped in a ProtocolError) for a line longer
-// than the Reader's limit. The rest of the line is never buffered.
-var errLineTooLong = errors.New("line too long")
-
 // Reader reads frames from one connection. There is exactly one per
-// connection; it owns the bufio.Reader so no bytes are lost between frames.
+// connection; it owns the connection's buffer (in its LineReader), so no
+// bytes are lost between frames.
 type Reader struct {
-	r    *bufio.Reader
-	max  int    // longest accepted line, without the '\n'
-	long []byte // reused for lines longer than the bufio buffer
-	f    Frame
+	lines *LineReader
+	max   int
+	f     Frame
 }
 
+// NewReader reads frames of at most maxLine bytes from r through a buffer
+// of bufSize bytes.
 func NewReader(r io.Reader, bufSize, maxLine int) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, bufSize), max: maxLine}
+	return &Reader{lines: NewLineReader(r, bufSize, maxLine), max: maxLine}
 }
 
-// readLine returns the next line without its '\n' (and without a trailing
-// '\r'). The slice is valid until the next call.
-func (d *Reader) readLine() ([]byte, error) {
-	line, err := d.r.ReadSlice('\n')
-	if err == nil {
-		if len(line)-1 > d.max {
-			return nil, &ProtocolError{Reason: fmt.Sprintf("%v: longer than %d bytes", errLineTooLong, d.max)}
-		}
-		return trimEOL(line), nil
-	}
-	if err != bufio.ErrBufferFull {
-		if err == io.EOF && len(line) > 0 {
-			return nil, io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	// The line is longer than the buffer: collect it, up to the limit.
-	d.long = append(d.long[:0], line...)
-	for {
-		if len(d.long) > d.max {
-			return nil, &ProtocolError{Reason: fmt.Sprintf("%v: longer than %d bytes", errLineTooLong, d.max)}
-		}
-		line, err = d.r.ReadSlice('\n')
-		d.long = append(d.long, line...)
-		switch err {
-		case nil:
-			if len(d.long)-1 > d.max {
-				return nil, &ProtocolError{Reason: fmt.Sprintf("%v: longer than %d bytes", errLineTooLong, d.max)}
-			}
-			out := trimEOL(d.long)
-			if cap(d.long) > 4*d.r.Size() && cap(d.long) > 64<<10 {
-				d.long = nil // do not keep a huge buffer for one long line
-			}
-			return out, nil
-		case bufio.ErrBufferFull:
-			continue
-		case io.EOF:
-			return nil, io.ErrUnexpectedEOF
-		default:
-			return nil, err
-		}
-	}
-}
-
-func trimEOL(line []byte) []byte {
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line
-}
-
-// next reads and decodes one frame. A *ProtocolError means the line was read
-// but is not a valid frame; any other error is from the connection.
+// Next reads and decodes one frame, and returns it with the bytes it
+// took. A *ProtocolError means the line was read but is not a valid frame
+// (or is longer than the limit); io.ErrUnexpectedEOF means the connection
+// ended in the middle of a line; any other error is from the connection.
 func (d *Reader) Next() (*Frame, int, error) {
-	line, err := d.readLine()
+	line, err := d.lines.ReadLine()
+	if errors.Is(err, ErrLineTooLong) {
+		return nil, 0, &ProtocolError{Reason: fmt.Sprintf("%v: longer than %d bytes", ErrLineTooLong, d.max)}
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -92,4 +42,4 @@ func (d *Reader) Next() (*Frame, int, error) {
 
 // Buffered is the number of bytes read from the connection and not yet
 // decoded.
-func (d *Reader) Buffered() int { return d.r.Buffered() }
+func (d *Reader) Buffered() int { return d.lines.Buffered() }
