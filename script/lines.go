@@ -1,13 +1,14 @@
 package script
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // errFailed stops a runner after a command failed; the failure has already
@@ -171,16 +172,14 @@ func (c *lineCounter) lines() int {
 
 // readLines reads lines from r and sends them in batches: a batch ends
 // when the reader's buffer is empty (the writer paused) or holds
-// maxBatchLines lines or maxBatchBytes bytes. A line longer than maxLine is reported as an error, without
-// buffering all of it. It closes out at the end of r, or returns when stop
-// is closed.
+// maxBatchLines lines or maxBatchBytes bytes. A line longer than maxLine is
+// reported as an error, without buffering all of it. It closes out at the
+// end of r, or returns when stop is closed.
 func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan struct{}) {
 	defer close(out)
-	br := bufio.NewReaderSize(r, 64<<10)
+	lr := wire.NewLineReader(r, 64<<10, maxLine)
 	var batch []inputLine
 	batchBytes := 0
-	var long []byte
-	tooLong := false
 	send := func() bool {
 		if len(batch) == 0 {
 			return true
@@ -194,39 +193,22 @@ func readLines(r io.Reader, maxLine int, out chan<- []inputLine, stop <-chan str
 		}
 	}
 	for {
-		b, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if !tooLong {
-				long = append(long, b...)
-				if len(long) > maxLine {
-					tooLong, long = true, nil
-				}
-			}
-			continue
-		}
-		if len(b) > 0 || len(long) > 0 || tooLong {
-			if len(long) > 0 {
-				b = append(long, b...)
-				long = nil
-			}
-			b = trimEOL(b)
-			switch {
-			case tooLong || len(b) > maxLine:
-				batch = append(batch, inputLine{err: fmt.Errorf("line longer than %d bytes", maxLine)})
-			default:
-				batch = append(batch, inputLine{text: string(b)})
-				batchBytes += len(b)
-			}
-			tooLong = false
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				batch = append(batch, inputLine{err: fmt.Errorf("read: %w", err)})
-			}
+		b, err := lr.ReadLine()
+		switch {
+		case errors.Is(err, wire.ErrLineTooLong):
+			batch = append(batch, inputLine{err: fmt.Errorf("line longer than %d bytes", maxLine)})
+		case err == nil || errors.Is(err, io.ErrUnexpectedEOF): // a last line without a newline counts
+			batch = append(batch, inputLine{text: string(b)})
+			batchBytes += len(b)
+		case errors.Is(err, io.EOF):
+			send()
+			return
+		default:
+			batch = append(batch, inputLine{err: fmt.Errorf("read: %w", err)})
 			send()
 			return
 		}
-		if br.Buffered() == 0 || len(batch) >= maxBatchLines || batchBytes >= maxBatchBytes {
+		if lr.Buffered() == 0 || len(batch) >= maxBatchLines || batchBytes >= maxBatchBytes {
 			if !send() {
 				return
 			}
@@ -241,13 +223,3 @@ const (
 	maxBatchLines = 1024
 	maxBatchBytes = 256 << 10
 )
-
-func trimEOL(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	return b
-}
