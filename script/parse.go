@@ -20,21 +20,6 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
-// posError is an error that happened at a position in a script.
-type posError struct {
-	pos Pos
-	err error
-}
-
-func (e *posError) Error() string {
-	if e.pos.File == "" {
-		return e.err.Error()
-	}
-	return e.pos.String() + ": " + e.err.Error()
-}
-
-func (e *posError) Unwrap() error { return e.err }
-
 // line is one parsed command line: the command word and what follows it,
 // with variables expanded.
 type line struct {
