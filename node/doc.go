@@ -27,6 +27,13 @@
 // Config.SlowPeerTimeout is disconnected as slow. The flood path never
 // blocks on a socket.
 //
+// Inside, each concern has a seam (docs/architecture.md): the codec is
+// package wire; the network is a transport.Transport; a peer is a
+// connection with a few verbs and one lifecycle (peer.go); the peer set
+// owns the peers and broadcasts (peerset.go); how messages travel is a
+// rule (rule.go; flood.go is the tutorial's); the address book
+// (addrbook.go) keeps what auto-join (join.go) dials.
+//
 // The node prints nothing. It reports what happens on the Events channel,
 // which must be drained: when it is full the node reads its sockets more
 // slowly (backpressure) instead of dropping a delivered message. Close
