@@ -1,7 +1,9 @@
 package node
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,11 +190,8 @@ func (s *seenSet) snapshot() []SeenEntry {
 		out = append(out, SeenEntry{ID: id, Origin: e.origin, FirstSeen: s.start.Add(e.first), Duplicates: int(e.dups)})
 	}
 	s.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].FirstSeen.Equal(out[j].FirstSeen) {
-			return out[i].FirstSeen.Before(out[j].FirstSeen)
-		}
-		return out[i].ID < out[j].ID
+	slices.SortFunc(out, func(a, b SeenEntry) int {
+		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), strings.Compare(a.ID, b.ID))
 	})
 	return out
 }

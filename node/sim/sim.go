@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,9 +196,8 @@ func (r *Result) CutSummary() string {
 // "37 closed by peer, 37 slow peer".
 func (r *Result) Reasons() string {
 	whys := slices.Collect(maps.Keys(r.DisconnectReasons))
-	sort.Slice(whys, func(a, b int) bool {
-		ka, kb := r.DisconnectReasons[whys[a]], r.DisconnectReasons[whys[b]]
-		return ka > kb || ka == kb && whys[a] < whys[b]
+	slices.SortFunc(whys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(r.DisconnectReasons[b], r.DisconnectReasons[a]), strings.Compare(a, b))
 	})
 	list := make([]string, len(whys))
 	for i, why := range whys {
@@ -512,7 +511,7 @@ func (s *run) result(edges [][2]int) *Result {
 			spread = append(spread, time.Duration(s.lastAt[i].Load()-s.sendAt[i]))
 		}
 	}
-	sort.Slice(spread, func(a, b int) bool { return spread[a] < spread[b] })
+	slices.Sort(spread)
 	if len(spread) > 0 {
 		pick := func(q float64) time.Duration { return spread[min(len(spread)-1, int(q*float64(len(spread))))] }
 		r.SpreadP50, r.SpreadP99, r.SpreadMax = pick(0.50), pick(0.99), spread[len(spread)-1]

@@ -1,9 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"sort"
+	"slices"
 )
 
 // Topologies that Build knows.
@@ -91,9 +92,7 @@ func regular(n, d int, rng *rand.Rand) ([][2]int, error) {
 	for e := range set {
 		edges = append(edges, e)
 	}
-	sort.Slice(edges, func(i, j int) bool {
-		return edges[i][0] < edges[j][0] || edges[i][0] == edges[j][0] && edges[i][1] < edges[j][1]
-	})
+	slices.SortFunc(edges, compareEdges)
 	for swaps := 0; swaps < 10*len(edges); swaps++ {
 		i, j := rng.IntN(len(edges)), rng.IntN(len(edges))
 		a, b := edges[i][0], edges[i][1]
@@ -231,8 +230,9 @@ func joined(n, target, maxPeers int, rng *rand.Rand) [][2]int {
 		}
 		fill(v)
 	}
-	sort.Slice(edges, func(i, j int) bool {
-		return edges[i][0] < edges[j][0] || edges[i][0] == edges[j][0] && edges[i][1] < edges[j][1]
-	})
+	slices.SortFunc(edges, compareEdges)
 	return edges
 }
+
+// compareEdges orders edges by their first node, then their second.
+func compareEdges(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) }
