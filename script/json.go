@@ -10,6 +10,13 @@ import (
 // reflection: printing a delivered message must cost little next to
 // delivering it. Strings are escaped as encoding/json does, except that
 // HTML characters are left alone; invalid UTF-8 becomes U+FFFD.
+//
+// Measured (BenchmarkMessageLineJSON, a message line with a 100-byte
+// text): 192 ns and no allocation, against 330 ns and one allocation for
+// encoding/json with a tagged struct. Every other line (rare: command
+// results, peers coming and going) goes through the same builder rather
+// than encoding/json, so there is one escaping rule and one key order for
+// all output; TestJSONOutputIsDocumented checks each field is documented.
 type jsonObj struct {
 	b []byte
 }
