@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/p2p-chat/p2p/node/internal/notify"
+	"github.com/p2p-chat/p2p/node/notify"
 )
 
 // sendQueue is a peer's bounded queue of encoded frames, filled by the flood

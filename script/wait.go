@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/p2p-chat/p2p/node"
+	"github.com/p2p-chat/p2p/node/notify"
 )
 
 // History bounds: how many delivered messages `wait message` can still
@@ -30,10 +31,9 @@ type tracker struct {
 	delivered uint64 // messages delivered since the node started
 	history   []held // delivered messages, oldest first; history[head:] live
 	head      int
-	bytes     int    // text bytes held in history[head:]
-	dropped   uint64 // messages dropped from history unconsumed
-	waiters   int    // waits in progress
-	changed   chan struct{}
+	bytes     int               // text bytes held in history[head:]
+	dropped   uint64            // messages dropped from history unconsumed
+	changed   notify.Signal     // broadcast when an event was handled
 	seq       uint64            // events handled
 	lastUp    map[string]uint64 // peer id -> seq of its latest connected event
 }
@@ -47,7 +47,7 @@ type held struct {
 }
 
 func newTracker() *tracker {
-	return &tracker{changed: make(chan struct{}), lastUp: make(map[string]uint64)}
+	return &tracker{lastUp: make(map[string]uint64)}
 }
 
 // onEvent updates the state after the pump printed ev.
@@ -86,10 +86,7 @@ func (t *tracker) onEvent(ev node.Event) {
 	default:
 		return
 	}
-	if t.waiters > 0 {
-		close(t.changed)
-		t.changed = make(chan struct{})
-	}
+	t.changed.Broadcast()
 }
 
 // now returns the number of events handled so far.
@@ -112,15 +109,9 @@ func (t *tracker) wait(ctx context.Context, timeout time.Duration, check func() 
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	t.mu.Lock()
-	t.waiters++
-	defer func() {
-		t.mu.Lock()
-		t.waiters--
-		t.mu.Unlock()
-	}()
 	for {
 		done, err := check()
-		ch := t.changed
+		ch := t.changed.Wait()
 		t.mu.Unlock()
 		if done || err != nil {
 			return err

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/p2p-chat/p2p/node/internal/notify"
+	"github.com/p2p-chat/p2p/node/notify"
 )
 
 // memPipe returns the two ends of an in-memory connection.
