@@ -16,6 +16,7 @@ import (
 // Real processes, real TCP; A's input is still flowing when the signal
 // comes, so the signal lands mid-burst by construction.
 func TestSIGINTMidBurstLosesNothing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs p2p processes")
 	}

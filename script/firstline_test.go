@@ -16,6 +16,7 @@ import (
 // for input (stdin a pipe held open) or for a signal (-stay, stdin at its
 // end). Real processes, 20 in a row per case, each with a bounded wait.
 func TestFirstLineIsFlushed(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs p2p processes")
 	}

@@ -128,6 +128,7 @@ func pasteText(n int) string {
 // of two lines runs both. Each must answer within 10 s (a generous bound:
 // readline used to take minutes for such a paste).
 func TestREPLPaste(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs p2p on a pseudo-terminal")
 	}

@@ -18,6 +18,7 @@ import (
 // and which was the first (the interrupted wait is not run), so a driver
 // knows where to resume; p2p still exits 0.
 func TestSIGTERMReportsUnrunInput(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs p2p processes")
 	}
