@@ -31,6 +31,8 @@ type addrBook struct {
 	dialing int // dials in flight
 }
 
+// knownAddr is one row of an addrBook. The book's mu guards its fields;
+// nothing outside addrbook.go holds one.
 type knownAddr struct {
 	addr     string
 	nodeID   string

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -74,12 +75,18 @@ func TestAddrBookDialOutcomes(t *testing.T) {
 	if b.dialed("a:1", Peer{ID: "00000000000000aa", Name: "alice"}, nil, now) {
 		t.Fatal("a successful dial is reported as a failure")
 	}
+	if b.inFlight() != 0 {
+		t.Fatalf("in flight after the dial ended = %d, want 0", b.inFlight())
+	}
 	if k := b.snapshot(nil, now)[0]; k.Failures != 0 || k.Name != "alice" {
 		t.Fatalf("after a success: %+v, want failures reset and the name known", k)
 	}
 	// Connected (by node id) is not due, whatever its address.
 	if len(b.due(map[string]bool{"00000000000000aa": true}, now)) != 0 {
 		t.Fatal("an address of a connected node is due")
+	}
+	if len(b.due(map[string]bool{"a:1": true}, now)) != 0 {
+		t.Fatal("the address of a connected peer is due")
 	}
 }
 
@@ -125,6 +132,36 @@ func TestAddrBookForgetsWhatKeepsFailing(t *testing.T) {
 	if st := states(b, now); st["a:1"] != "" || st["b:1"] != "new" {
 		t.Fatalf("after ForgetAfter: %v, want a:1 forgotten and b:1 (never failed) kept", st)
 	}
+
+	// Learned at now, worked half an hour later, then failed: forgotten
+	// ForgetAfter after it worked, not after it was learned.
+	b.learn("c:1", "", "", "peer", now)
+	b.learn("c:1", "00000000000000cc", "c", "inbound", now.Add(30*time.Minute))
+	b.claim("c:1")
+	b.dialed("c:1", Peer{}, errors.New("refused"), now.Add(31*time.Minute))
+	b.due(nil, now.Add(time.Hour+time.Second))
+	if st := states(b, now); st["c:1"] != "failed" {
+		t.Fatalf("forgotten ForgetAfter after it was learned, though it worked since: %v", st)
+	}
+	b.due(nil, now.Add(90*time.Minute+time.Second))
+	if st := states(b, now); st["c:1"] != "" {
+		t.Fatalf("kept ForgetAfter after it last worked: %v", st)
+	}
+}
+
+// A connection from a node (learn with its id) clears the failures of its
+// address.
+func TestAddrBookLearnConnectedClearsFailures(t *testing.T) {
+	b, now := testBook(10, false)
+	b.learn("a:1", "", "", "peer", now)
+	for range 2 {
+		b.claim("a:1")
+		b.dialed("a:1", Peer{}, errors.New("refused"), now)
+	}
+	b.learn("a:1", "00000000000000aa", "alice", "inbound", now)
+	if k := b.snapshot(nil, now)[0]; k.Failures != 0 || k.Name != "alice" || k.State != "new" || k.Source != "peer" {
+		t.Fatalf("after an inbound connection: %+v, want no failures, the name, the first source kept", k)
+	}
 }
 
 // A full table makes room by evicting the address that failed most, never
@@ -139,6 +176,26 @@ func TestAddrBookIsBounded(t *testing.T) {
 	b.learn("c:1", "", "", "peer", now)
 	if st := states(b, now); len(st) != 3 || st["b:1"] != "" || st["boot:1"] == "" {
 		t.Fatalf("table after a 4th address = %v, want b:1 (failed) evicted, boot:1 kept", st)
+	}
+	// An address being dialed stays, however often it failed.
+	for range 2 {
+		b.claim("a:1")
+		b.dialed("a:1", Peer{}, errors.New("refused"), now)
+	}
+	b.claim("a:1")
+	b.claim("c:1")
+	b.dialed("c:1", Peer{}, errors.New("refused"), now)
+	b.learn("d:1", "", "", "peer", now)
+	if st := states(b, now); len(st) != 3 || st["a:1"] != "dialing" || st["c:1"] != "" {
+		t.Fatalf("table after a 5th address = %v, want a:1 (being dialed) kept and c:1 evicted", st)
+	}
+	// Among equal failures, the one that worked longest ago goes.
+	aged, now := testBook(2, false)
+	aged.learn("x:1", "00000000000000aa", "x", "inbound", now)
+	aged.learn("y:1", "00000000000000bb", "y", "inbound", now.Add(time.Minute))
+	aged.learn("z:1", "", "", "peer", now.Add(2*time.Minute))
+	if st := states(aged, now); st["x:1"] != "" || st["y:1"] == "" {
+		t.Fatalf("table = %v, want x:1 (worked longest ago) evicted", st)
 	}
 	full, now := testBook(2, false)
 	full.learn("boot:1", "", "", "join", now)
@@ -173,5 +230,43 @@ func TestAddrBookWorking(t *testing.T) {
 	b.learn("c:1", "00000000000000cc", "c", "connect", now)
 	if got := b.working(nil, "", 1); len(got) != 1 {
 		t.Fatalf("working with limit 1 = %v", got)
+	}
+	// An address that worked and then turned out to be this node is not
+	// handed out.
+	b.claim("c:1")
+	b.dialed("c:1", Peer{}, &RefusedError{Reason: "connection to self", err: ErrSelf}, now)
+	if got := b.working(nil, "", 10); slices.Contains(got, "c:1") {
+		t.Fatalf("working = %v, want no self address", got)
+	}
+}
+
+// The snapshot is sorted by address and says what each address is: a
+// connected peer (by address or by node id, with the peer's name, seen
+// now), being dialed, failed, new or this node.
+func TestAddrBookSnapshot(t *testing.T) {
+	b, now := testBook(10, false)
+	for _, a := range []string{"e:1", "d:1", "c:1", "b:1", "a:1"} {
+		b.learn(a, "", "", "peer", now)
+	}
+	b.learn("b:1", "00000000000000bb", "bob", "inbound", now)
+	b.claim("c:1")
+	b.claim("d:1")
+	b.dialed("d:1", Peer{}, errors.New("refused"), now)
+	b.claim("e:1")
+	b.dialed("e:1", Peer{}, ErrSelf, now)
+	later := now.Add(time.Minute)
+	got := b.snapshot(map[string]string{"a:1": "ann", "00000000000000bb": "bobby"}, later)
+	want := []KnownAddr{
+		{Addr: "a:1", Name: "ann", State: "connected", LastSeen: later, Source: "peer"},
+		{Addr: "b:1", Name: "bobby", State: "connected", LastSeen: later, Source: "peer"},
+		{Addr: "c:1", State: "dialing", Source: "peer"},
+		{Addr: "d:1", State: "failed", Failures: 1, NextTry: now.Add(time.Second), Source: "peer"},
+		{Addr: "e:1", State: "self", Source: "peer"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("snapshot =\n%+v\nwant\n%+v", got, want)
+	}
+	if k := b.snapshot(nil, later)[1]; k.State != "new" || k.Name != "bob" || !k.LastSeen.Equal(now) {
+		t.Fatalf("b:1 not connected = %+v, want new, its name, last seen when it connected", k)
 	}
 }

@@ -25,7 +25,8 @@ import (
 // shuffleEvery is how many join intervals pass between two shuffle dials.
 const shuffleEvery = 10
 
-// KnownAddr is one address in the table of known addresses.
+// KnownAddr is one address in the table of known addresses: a copy
+// (Node.Known), owned by the caller.
 type KnownAddr struct {
 	Addr     string
 	Name     string // the node's name, once connected
