@@ -187,7 +187,7 @@ func runConnect(ctx context.Context, s *Session, c *call) error {
 	// Connect returns once the peer-up event is queued; wait until the pump
 	// has handled it, so what follows is printed after "connected to".
 	s.t.wait(ctx, s.opts.timeout, func() (bool, error) { return s.t.upSinceLocked(p.ID, before), nil })
-	s.out.done("connect", func(j *jsonObj) { peerFields(j, p) })
+	s.out.done("connect", newPeerLine(p))
 	return nil
 }
 
@@ -198,7 +198,7 @@ func runJoin(ctx context.Context, s *Session, c *call) error {
 	if err != nil {
 		return fmt.Errorf("join: %w (auto-join is on and will retry)", err)
 	}
-	s.out.done("join", func(j *jsonObj) { j.str("addr", addr) })
+	s.out.done("join", addrLine{addr})
 	return nil
 }
 
@@ -214,7 +214,7 @@ func runDisconnect(ctx context.Context, s *Session, c *call) error {
 		return fmt.Errorf("%w (peers lists them)", err)
 	}
 	s.sync()
-	s.out.done("disconnect", func(j *jsonObj) { j.str("peer", who) })
+	s.out.done("disconnect", peerNameLine{who})
 	return nil
 }
 
@@ -257,7 +257,7 @@ func runSleep(ctx context.Context, s *Session, c *call) error {
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
-	s.out.done("sleep", func(j *jsonObj) { durationField(j, "duration", d) })
+	s.out.done("sleep", durationLine{d.String()})
 	return nil
 }
 
@@ -280,7 +280,7 @@ func runSource(ctx context.Context, s *Session, c *call) error {
 	if err := s.runReader(ctx, name, f, c.depth+1); err != nil {
 		return err
 	}
-	s.out.done("source", func(j *jsonObj) { j.str("file", name) })
+	s.out.done("source", fileLine{name})
 	return nil
 }
 

@@ -11,29 +11,47 @@ import (
 	"github.com/p2p-chat/p2p/node"
 )
 
-// TestJSONStrings checks that hand-escaped strings read back unchanged
-// through encoding/json (invalid UTF-8 reads back as U+FFFD, as with
-// encoding/json).
+// TestJSONStrings checks that hand-escaped strings are what encoding/json
+// gives with HTML characters left alone, byte for byte.
 func TestJSONStrings(t *testing.T) {
 	var all strings.Builder
 	for c := 0; c < 0x80; c++ {
 		all.WriteByte(byte(c))
 	}
 	for _, s := range []string{"", "plain", `quote " backslash \ slash /`, "tab\tnl\nret\r", all.String(),
-		"ünïcödé 日本 🎉", "\u2028\u2029", "<&>", "bad \xff utf8 \xc3", "\x00\x1f\x7f"} {
-		b := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("%q encodes as invalid JSON %s: %v", s, b, err)
-		}
-		var want strings.Builder
-		for _, r := range s { // ranging over a string yields U+FFFD per invalid byte
-			want.WriteRune(r)
-		}
-		if got != want.String() {
-			t.Errorf("round trip of %q = %q, want %q", s, got, want.String())
+		"ünïcödé 日本 🎉", "\u2028\u2029 x\u2028", "<&>", "bad \xff utf8 \xc3", "\xe2\x80", "\x00\x1f\x7f\b\f"} {
+		if got, want := appendJSONString(nil, s), encodingJSON(t, s); !bytes.Equal(got, want) {
+			t.Errorf("%q encodes as %s, encoding/json gives %s", s, got, want)
 		}
 	}
+}
+
+// TestMessageLineIsEncodingJSON checks the hand-built message line against
+// encoding/json, byte for byte.
+func TestMessageLineIsEncodingJSON(t *testing.T) {
+	for _, m := range []node.Message{
+		{},
+		{ID: "3f2a9c0d1e2b4a5c-1", Origin: "a", From: "b", Hops: 2, Text: "hello"},
+		{ID: "x\"", Origin: "<o>", From: "\xff", Hops: -1, Text: "tab\t\u2028 日本"},
+		{Hops: 1 << 40},
+	} {
+		got, want := appendMessageJSON(nil, m), appendJSONLine(nil, "message", messageLine(m))
+		if !bytes.Equal(got, want) {
+			t.Errorf("message line\n%s want (encoding/json)\n%s", got, want)
+		}
+	}
+}
+
+// encodingJSON is v as encoding/json gives it with HTML left alone.
+func encodingJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // TestJSONOutput checks that every kind of line -json prints is one valid
@@ -55,7 +73,7 @@ func TestJSONOutput(t *testing.T) {
 	o.seen([]node.SeenEntry{{ID: "x-1", Origin: "c", FirstSeen: time.Now()}})
 	o.stats(node.Stats{Peers: 1, Delivered: 7})
 	o.notice("echo", "multi\nline")
-	o.done("wait", func(j *jsonObj) { j.str("for", "peers 1") })
+	o.done("wait", waitLine{For: "peers 1"})
 	o.done("quit", nil)
 	o.commandError("connect", Pos{File: "f", Line: 3}, errTimeout)
 	o.flush()

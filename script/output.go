@@ -3,6 +3,7 @@ package script
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,20 +36,15 @@ func newOutput(stdout, stderr io.Writer, json bool) *output {
 	return o
 }
 
-// print writes one JSON object (built by fill) or a text line.
-func (o *output) print(event string, text func(b []byte) []byte, fill func(j *jsonObj)) {
+// print writes one JSON line, the event and v's fields (jsonlines.go), or
+// the text that text appends (nothing if text is nil).
+func (o *output) print(event string, text func(b []byte) []byte, v any) {
 	if !o.json && text == nil {
 		return
 	}
 	b := o.lineLocked()
 	if o.json {
-		j := jsonObj{b: b}
-		j.begin(event)
-		if fill != nil {
-			fill(&j)
-		}
-		j.end()
-		b = j.b
+		b = appendJSONLine(b, event, v)
 	} else {
 		b = text(b)
 	}
@@ -62,39 +58,25 @@ func (o *output) event(ev node.Event) {
 	case node.EventListening:
 		o.print("listening", func(b []byte) []byte {
 			return fmt.Appendf(b, "listening on %s as %s\n", ev.Addr, o.name)
-		}, func(j *jsonObj) {
-			j.str("name", o.name)
-			j.str("id", o.nodeID)
-			j.str("addr", ev.Addr)
-		})
+		}, listeningLine{Name: o.name, ID: o.nodeID, Addr: ev.Addr})
 	case node.EventPeerUp:
 		o.print("connected", func(b []byte) []byte {
 			return fmt.Appendf(b, "connected to %s (%s)\n", p.Name, direction(p.Inbound))
-		}, func(j *jsonObj) {
-			peerFields(j, p)
-		})
+		}, newPeerLine(p))
 	case node.EventPeerDown:
 		o.print("disconnected", func(b []byte) []byte {
 			return fmt.Appendf(b, "disconnected from %s: %s\n", p.Name, ev.Reason)
-		}, func(j *jsonObj) {
-			peerFields(j, p)
-			j.str("reason", ev.Reason)
-		})
+		}, disconnectedLine{newPeerLine(p), ev.Reason})
 	case node.EventMessage:
 		o.message(ev.Message)
 	case node.EventDialing:
 		o.print("dial", func(b []byte) []byte {
 			return fmt.Appendf(b, "dialing %s\n", ev.Addr)
-		}, func(j *jsonObj) {
-			j.str("addr", ev.Addr)
-		})
+		}, addrLine{ev.Addr})
 	case node.EventDialFailed:
 		o.print("dial_failed", func(b []byte) []byte {
 			return fmt.Appendf(b, "dial %s failed: %v\n", ev.Addr, ev.Err)
-		}, func(j *jsonObj) {
-			j.str("addr", ev.Addr)
-			j.str("error", fmt.Sprint(ev.Err))
-		})
+		}, dialFailedLine{Addr: ev.Addr, Error: fmt.Sprint(ev.Err)})
 	case node.EventError:
 		msg := "unknown error"
 		if ev.Err != nil {
@@ -102,15 +84,7 @@ func (o *output) event(ev node.Event) {
 		}
 		o.print("error", func(b []byte) []byte {
 			return append(append(append(b, "error: "...), msg...), '\n')
-		}, func(j *jsonObj) {
-			j.str("error", msg)
-			if p.Name != "" {
-				j.str("peer", p.Name)
-			}
-			if p.Remote != "" {
-				j.str("remote", p.Remote)
-			}
-		})
+		}, errorLine{Error: msg, Peer: p.Name, Remote: p.Remote})
 	}
 }
 
@@ -118,15 +92,7 @@ func (o *output) event(ev node.Event) {
 func (o *output) message(m node.Message) {
 	b := o.lineLocked()
 	if o.json {
-		j := jsonObj{b: b}
-		j.begin("message")
-		j.str("id", m.ID)
-		j.str("origin", m.Origin)
-		j.str("from", m.From)
-		j.int("hops", int64(m.Hops))
-		j.str("text", m.Text)
-		j.end()
-		b = j.b
+		b = appendMessageJSON(b, m)
 	} else {
 		b = append(b, "message from "...)
 		b = append(b, m.Origin...)
@@ -154,31 +120,15 @@ func direction(inbound bool) string {
 	return "outbound"
 }
 
-func peerFields(j *jsonObj, p node.Peer) {
-	j.str("peer", p.Name)
-	j.str("id", p.ID)
-	j.str("addr", p.Addr)
-	j.str("remote", p.Remote)
-	j.bool("inbound", p.Inbound)
-}
-
 // commandError reports a failed command: on stderr in text mode, as an
 // error event in JSON mode.
 func (o *output) commandError(cmd string, pos Pos, err error) {
 	if o.json {
-		b := o.lineLocked()
-		j := jsonObj{b: b}
-		j.begin("error")
-		j.str("error", err.Error())
-		if cmd != "" {
-			j.str("command", cmd)
-		}
+		line := commandErrorLine{Error: err.Error(), Command: cmd}
 		if pos.File != "" {
-			j.str("file", pos.File)
-			j.int("line", int64(pos.Line))
+			line.where = &where{File: pos.File, Line: pos.Line}
 		}
-		j.end()
-		o.lineDone(j.b)
+		o.print("error", nil, line)
 		return
 	}
 	msg := err.Error()
@@ -207,17 +157,13 @@ func (o *output) notice(event, text string) {
 			b = append(b, '\n')
 		}
 		return b
-	}, func(j *jsonObj) {
-		j.str("text", text)
-	})
+	}, textLine{text})
 }
 
 // done reports a command that succeeded and has nothing to show in text
-// mode; in JSON mode it prints an object filled by fill.
-func (o *output) done(event string, fill func(j *jsonObj)) {
-	if o.json {
-		o.print(event, nil, fill)
-	}
+// mode; in JSON mode it prints the event with v's fields (v may be nil).
+func (o *output) done(event string, v any) {
+	o.print(event, nil, v)
 }
 
 // sent reports a message this node originated.
@@ -228,12 +174,7 @@ func (o *output) sent(s node.Sent) {
 		}
 		return
 	}
-	o.print("sent", nil, func(j *jsonObj) {
-		j.str("id", s.ID)
-		j.str("origin", s.Origin)
-		j.str("text", s.Text)
-		j.int("peers", int64(s.Peers))
-	})
+	o.print("sent", nil, sentLine{ID: s.ID, Origin: s.Origin, Text: s.Text, Peers: s.Peers})
 }
 
 func (o *output) peers(ps []node.PeerInfo) {
@@ -250,29 +191,7 @@ func (o *output) peers(ps []node.PeerInfo) {
 				p.Name, addr, direction(p.Inbound), p.Delivered, p.Duplicates, p.MsgsOut)
 		}
 		return b
-	}, func(j *jsonObj) {
-		j.array("peers")
-		for _, p := range ps {
-			j.open()
-			j.str("name", p.Name)
-			j.str("id", p.ID)
-			j.str("addr", p.Addr)
-			j.str("remote", p.Remote)
-			j.bool("inbound", p.Inbound)
-			j.time("since", p.Since)
-			j.uint("delivered", p.Delivered)
-			j.uint("duplicates", p.Duplicates)
-			j.uint("sent", p.MsgsOut)
-			j.uint("relayed", p.Relayed)
-			j.uint("frames_in", p.FramesIn)
-			j.uint("frames_out", p.FramesOut)
-			j.uint("bytes_in", p.BytesIn)
-			j.uint("bytes_out", p.BytesOut)
-			j.int("queued", int64(p.Queued))
-			j.closeObj()
-		}
-		j.closeArray()
-	})
+	}, newPeersLine(ps))
 }
 
 func (o *output) seen(es []node.SeenEntry) {
@@ -284,52 +203,21 @@ func (o *output) seen(es []node.SeenEntry) {
 			b = fmt.Appendf(b, "%s %s duplicates=%d\n", e.ID, e.Origin, e.Duplicates)
 		}
 		return b
-	}, func(j *jsonObj) {
-		j.array("entries")
-		for _, e := range es {
-			j.open()
-			j.str("id", e.ID)
-			j.str("origin", e.Origin)
-			j.time("first_seen", e.FirstSeen)
-			j.int("duplicates", int64(e.Duplicates))
-			j.closeObj()
-		}
-		j.closeArray()
-	})
+	}, newSeenLine(es))
 }
 
-// statFields lists the counters in the order they are printed.
-func statFields(s node.Stats) []struct {
-	name string
-	val  uint64
-} {
-	return []struct {
-		name string
-		val  uint64
-	}{
-		{"peers", uint64(s.Peers)}, {"seen", uint64(s.Seen)}, {"sent", s.Sent},
-		{"delivered", s.Delivered}, {"duplicates", s.Duplicates}, {"forwarded", s.Forwarded},
-		{"frames_in", s.FramesIn}, {"frames_out", s.FramesOut},
-		{"bytes_in", s.BytesIn}, {"bytes_out", s.BytesOut},
-		{"transmissions", s.MsgsOut},
-		{"protocol_errors", s.ProtocolErrors}, {"slow_peers", s.SlowPeers}, {"refused_conns", s.RefusedConns},
-		{"too_long_for_peer", s.TooLongForPeer},
-		{"seen_origins", uint64(s.SeenOrigins)}, {"gap_jumps", s.GapJumps},
-	}
-}
-
+// stats prints the counters: in text, one "NAME VALUE" line each, named
+// and ordered as the JSON keys of statsLine.
 func (o *output) stats(s node.Stats) {
-	fields := statFields(s)
+	line := newStatsLine(s)
 	o.print("stats", func(b []byte) []byte {
-		for _, f := range fields {
-			b = fmt.Appendf(b, "%s %d\n", f.name, f.val)
+		v := reflect.ValueOf(line)
+		for i := range v.NumField() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			b = fmt.Appendf(b, "%s %d\n", name, v.Field(i).Uint())
 		}
 		return b
-	}, func(j *jsonObj) {
-		for _, f := range fields {
-			j.uint(f.name, f.val)
-		}
-	})
+	}, line)
 }
 
 // known prints the table of known addresses.
@@ -352,26 +240,5 @@ func (o *output) known(ks []node.KnownAddr) {
 			b = append(b, '\n')
 		}
 		return b
-	}, func(j *jsonObj) {
-		j.array("known")
-		for _, k := range ks {
-			j.open()
-			j.str("addr", k.Addr)
-			j.str("name", k.Name)
-			j.str("state", k.State)
-			j.int("failures", int64(k.Failures))
-			j.str("source", k.Source)
-			if !k.LastSeen.IsZero() {
-				j.time("last_seen", k.LastSeen)
-			}
-			if !k.NextTry.IsZero() {
-				j.time("next_try", k.NextTry)
-			}
-			j.closeObj()
-		}
-		j.closeArray()
-	})
+	}, newKnownLine(ks))
 }
-
-// durationField prints a duration the way flags take it.
-func durationField(j *jsonObj, k string, d time.Duration) { j.str(k, d.String()) }

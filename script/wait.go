@@ -265,13 +265,10 @@ func runWait(ctx context.Context, s *Session, c *call) error {
 		}
 		return err
 	}
-	s.out.done("wait", func(j *jsonObj) {
-		j.str("for", what+" "+rest)
-		if what == "message" {
-			j.str("id", got.ID)
-			j.str("origin", got.Origin)
-			j.str("text", got.Text)
-		}
-	})
+	line := waitLine{For: what + " " + rest}
+	if what == "message" {
+		line.waited = &waited{ID: got.ID, Origin: got.Origin, Text: got.Text}
+	}
+	s.out.done("wait", line)
 	return nil
 }
