@@ -34,9 +34,16 @@ func (s *syncBuffer) String() string {
 
 func testSession(t *testing.T, name string) (*Session, *syncBuffer) {
 	t.Helper()
+	return newTestSession(t, name, false)
+}
+
+// newTestSession starts a session whose output, text or -json, goes to
+// the buffer it returns.
+func newTestSession(t *testing.T, name string, json bool) (*Session, *syncBuffer) {
+	t.Helper()
 	var out syncBuffer
 	opts := &options{cfg: node.Config{Name: name, ListenAddr: "127.0.0.1:0"}, timeout: 5 * time.Second, maxInputLine: 4096}
-	o := newOutput(&out, &out, false)
+	o := newOutput(&out, &out, json)
 	t.Cleanup(o.close)
 	s, err := newSession(opts, o, env(map[string]string{}))
 	if err != nil {
