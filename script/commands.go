@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -393,7 +393,7 @@ func completeFile(s *Session, i int, prefix string) []string {
 		return nil
 	}
 	matches, _ := filepath.Glob(globEscape(prefix) + "*")
-	sort.Strings(matches)
+	slices.Sort(matches)
 	if len(matches) > 100 {
 		matches = matches[:100]
 	}

@@ -174,11 +174,12 @@ func runWithSignals(ctx context.Context, sigs <-chan os.Signal, args []string, s
 	}
 	box.set(s)
 
+	tty, isTTY := terminal(stdin)
 	switch {
 	case len(files) > 0:
 		err = s.runFiles(ctx, files)
-	case isTerminal(stdin):
-		err = s.runREPL(ctx, stdin.(*os.File), stdout, stderr)
+	case isTTY:
+		err = s.runREPL(ctx, tty, stdout, stderr)
 	default:
 		err = s.runReader(ctx, "stdin", stdin, 0)
 	}
@@ -225,11 +226,11 @@ func (s *Session) runFiles(ctx context.Context, files []string) error {
 	return nil
 }
 
-// isTerminal reports whether r is a terminal, which is when the REPL is
-// used; pipes and files are read as plain lines.
-func isTerminal(r io.Reader) bool {
+// terminal returns r as a file and true if it is a terminal, which is when
+// the REPL is used; pipes and files are read as plain lines.
+func terminal(r io.Reader) (*os.File, bool) {
 	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }
 
 // checkFiles refuses a script file argument that does not exist and is a

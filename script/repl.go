@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unicode"
@@ -158,7 +158,7 @@ func (s *Session) complete(before string) ([]string, int) {
 		}
 		cands = cmd.complete(s, i, prefix)
 	}
-	sort.Strings(cands)
+	slices.Sort(cands)
 	var out []string
 	for i, c := range cands {
 		if strings.HasPrefix(c, prefix) && (i == 0 || c != cands[i-1]) {

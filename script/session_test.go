@@ -154,8 +154,11 @@ func TestNotATerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if isTerminal(r) || isTerminal(strings.NewReader("")) {
-		t.Fatal("a pipe or a reader counts as a terminal")
+	if _, ok := terminal(r); ok {
+		t.Fatal("a pipe is a terminal")
+	}
+	if _, ok := terminal(strings.NewReader("")); ok {
+		t.Fatal("a strings.Reader is a terminal")
 	}
 	go func() {
 		io.WriteString(w, "echo a\tb\x7f\nhelp quit\n")
