@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/p2p-chat/p2p/node/notify"
 )
 
 // ptyP2P is a p2p process whose terminal is a pseudo-terminal: what it
@@ -25,7 +27,7 @@ type ptyP2P struct {
 	mu      sync.Mutex
 	out     []byte
 	seen    int           // out[:seen] has been matched by expect already
-	changed chan struct{} // closed and replaced when out grows or the terminal closes
+	changed notify.Signal // broadcast when out grows or the terminal closes
 	eof     bool
 }
 
@@ -47,7 +49,7 @@ func startPTY(t *testing.T, bin string, args ...string) *ptyP2P {
 		t.Fatal(err)
 	}
 	tty.Close()
-	p := &ptyP2P{t: t, ptmx: ptmx, cmd: cmd, in: make(chan string, 16), changed: make(chan struct{})}
+	p := &ptyP2P{t: t, ptmx: ptmx, cmd: cmd, in: make(chan string, 16)}
 	go p.read()
 	writerDone := make(chan struct{})
 	go func() {
@@ -75,8 +77,7 @@ func (p *ptyP2P) read() {
 		if err != nil {
 			p.eof = true
 		}
-		close(p.changed)
-		p.changed = make(chan struct{})
+		p.changed.Broadcast()
 		p.mu.Unlock()
 		if err != nil {
 			return
@@ -98,7 +99,7 @@ func (p *ptyP2P) expect(want string, within time.Duration) time.Duration {
 			p.mu.Unlock()
 			return time.Since(start)
 		}
-		ch, eof := p.changed, p.eof
+		ch, eof := p.changed.Wait(), p.eof
 		tail := p.out[max(0, len(p.out)-300):]
 		p.mu.Unlock()
 		if eof {
