@@ -38,7 +38,9 @@ type tracker struct {
 	lastUp    map[string]uint64 // peer id -> seq of its latest connected event
 }
 
-// maxLastUp bounds lastUp; past it, entries of peers not connected now go.
+// maxLastUp bounds lastUp; when it is full, it is emptied before the next
+// entry goes in. An entry matters only from a connect to the wait for its
+// connected event, which the entry added last answers.
 const maxLastUp = 4096
 
 type held struct {
