@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/transport"
 	"github.com/p2p-chat/p2p/node/wire"
 )
@@ -27,6 +28,23 @@ type Config struct {
 	ListenAddr string
 	// Transport listens and dials. Nil means transport.TCP.
 	Transport transport.Transport
+
+	// Key is the node's identity: its node id is derived from it and it
+	// signs the node's messages and handshake proofs. Nil means a
+	// throwaway key made at start (package identity loads a key file).
+	Key *identity.Key
+	// Unsigned makes the node speak protocol 1 only, the tutorial's
+	// trusting network: no key, no signatures, every message believed.
+	// It implies AllowUnsigned.
+	Unsigned bool
+	// AllowUnsigned lets protocol 1 (unsigned) peers in, such as a person
+	// with netcat. Their messages are shown as unverified, via that
+	// neighbour, and reach signed peers only as this node's own signed
+	// message saying so.
+	AllowUnsigned bool
+	// MaxClockSkew: a signed message whose time is further ahead of this
+	// node's clock is refused.
+	MaxClockSkew time.Duration
 
 	// SeenTTL and SeenMax bound the seen set's table of details (origin,
 	// first seen, duplicates) of recent ids: an entry is forgotten after
@@ -107,6 +125,7 @@ type Config struct {
 // DefaultConfig returns the defaults documented in docs/protocol.md.
 func DefaultConfig() Config {
 	return Config{
+		MaxClockSkew:     time.Minute,
 		SeenTTL:          2 * time.Minute,
 		SeenMax:          100_000,
 		SeenOrigins:      10_000,
@@ -147,6 +166,13 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	setDur(&c.SeenTTL, d.SeenTTL)
+	setDur(&c.MaxClockSkew, d.MaxClockSkew)
+	if c.Unsigned {
+		if c.Key != nil {
+			return c, fmt.Errorf("config: Unsigned and a Key: an unsigned node has no identity to sign with")
+		}
+		c.AllowUnsigned = true
+	}
 	setInt(&c.SeenMax, d.SeenMax)
 	setInt(&c.SeenOrigins, d.SeenOrigins)
 	setInt(&c.MaxHops, d.MaxHops)
@@ -192,6 +218,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"DialBackoff", int64(c.DialBackoff)}, {"DialBackoffMax", int64(c.DialBackoffMax)},
 		{"ForgetAfter", int64(c.ForgetAfter)}, {"MaxKnown", int64(c.MaxKnown)},
 		{"EventBuffer", int64(c.EventBuffer)}, {"BufferSize", int64(c.BufferSize)},
+		{"MaxClockSkew", int64(c.MaxClockSkew)},
 	} {
 		if v.val < 0 {
 			return c, fmt.Errorf("config: %s must not be negative", v.name)

@@ -27,54 +27,114 @@ import (
 type deliveredLog struct {
 	maxOrigins int
 	maxGaps    int
+	maxAbove   int // numbers above their floors, all origins together
 	origins    map[uint64]*originLog
 	lru        list.List // of *originLog, most recently heard at the front
 	gapJumps   uint64    // times a floor jumped over missing numbers
+	aboveTotal int       // numbers above their floors now
+
+	// horizon remembers, for origins that were forgotten, the newest
+	// signed time of what they had delivered, folded into buckets by
+	// origin: a signed message of an origin the log does not know is
+	// stale if it is not newer than its bucket (see addSigned).
+	horizon [horizonBuckets]int64
 }
 
 type originLog struct {
-	node  uint64
-	floor uint64              // every sequence number <= floor was delivered
-	above map[uint64]struct{} // delivered numbers > floor+1; nil when none
-	elem  *list.Element
+	node   uint64
+	floor  uint64              // every sequence number <= floor was delivered
+	above  map[uint64]struct{} // delivered numbers > floor+1; nil when none
+	elem   *list.Element
+	newest int64 // the latest signed time (Unix ms) delivered from it; 0 for unsigned messages
 }
 
-// maxGapsPerOrigin bounds the numbers an origin may have above its floor.
-const maxGapsPerOrigin = 4096
+// maxGapsPerOrigin bounds the numbers an origin may have above its floor;
+// maxAboveTotal bounds them for all origins together (about 40 bytes
+// each), so many origins with gaps cannot make the log grow without end.
+// horizonBuckets is the size of the horizon table (8 bytes each).
+const (
+	maxGapsPerOrigin = 4096
+	maxAboveTotal    = 1 << 18
+	horizonBuckets   = 4096
+)
+
+// verdict is what the log says of a message.
+type verdict uint8
+
+const (
+	isFresh     verdict = iota + 1 // new: deliver it
+	isDuplicate                    // delivered before
+	isStale                        // older than what the log forgot of its origin: possibly delivered before, refused
+)
 
 func newDeliveredLog(maxOrigins int) *deliveredLog {
-	return &deliveredLog{maxOrigins: maxOrigins, maxGaps: maxGapsPerOrigin, origins: make(map[uint64]*originLog)}
+	return &deliveredLog{maxOrigins: maxOrigins, maxGaps: maxGapsPerOrigin, maxAbove: maxAboveTotal,
+		origins: make(map[uint64]*originLog)}
 }
 
-// add records message seq of origin node and reports whether it is new.
-func (d *deliveredLog) add(node, seq uint64) (fresh bool) {
+// add records message seq of an unsigned origin node and reports whether
+// it is new.
+func (d *deliveredLog) add(node, seq uint64) bool {
+	return d.addSigned(node, seq, 0, 0) == isFresh
+}
+
+// has reports whether message seq of node is known to be delivered,
+// without counting it as heard.
+func (d *deliveredLog) has(node, seq uint64) bool {
+	o := d.origins[node]
+	if o == nil || seq > o.floor && o.above == nil {
+		return false
+	}
+	if seq <= o.floor {
+		return true
+	}
+	_, ok := o.above[seq]
+	return ok
+}
+
+// addSigned records message seq of origin node, signed at time ts (Unix
+// ms; 0 for an unsigned message), and says whether it is new. now is the
+// local time (Unix ms), used when the origin must be forgotten. A signed
+// message of an origin the log does not know is stale unless it is newer
+// than what the log forgot of the origins of its horizon bucket: a
+// message recorded and resent after its origin was forgotten (to make
+// room for others, however many) is refused, not delivered again.
+func (d *deliveredLog) addSigned(node, seq uint64, ts, now int64) verdict {
 	o := d.origins[node]
 	if o == nil {
+		if ts != 0 && ts <= d.horizon[node%horizonBuckets] {
+			return isStale
+		}
 		if len(d.origins) >= d.maxOrigins {
-			d.forgetLeastRecent()
+			d.forgetLeastRecent(now)
 		}
 		o = &originLog{node: node}
+		if seq > uint64(d.maxGaps) {
+			// The first message heard from an origin that has sent many
+			// (or numbers from a start time): begin the log there, rather
+			// than keep thousands of numbers above a floor of 0.
+			o.floor = seq - 1
+		}
 		o.elem = d.lru.PushFront(o)
 		d.origins[node] = o
 	} else {
 		d.lru.MoveToFront(o.elem)
 	}
+	if !d.record(o, seq) {
+		return isDuplicate
+	}
+	o.newest = max(o.newest, ts)
+	return isFresh
+}
+
+// record adds seq to o and reports whether it was new.
+func (d *deliveredLog) record(o *originLog, seq uint64) bool {
 	if seq <= o.floor {
 		return false
 	}
 	if seq == o.floor+1 {
 		o.floor++
-		// Absorb numbers that were waiting for this one.
-		for len(o.above) > 0 {
-			if _, ok := o.above[o.floor+1]; !ok {
-				break
-			}
-			delete(o.above, o.floor+1)
-			o.floor++
-		}
-		if len(o.above) == 0 {
-			o.above = nil
-		}
+		d.absorb(o)
 		return true
 	}
 	if _, ok := o.above[seq]; ok {
@@ -84,10 +144,26 @@ func (d *deliveredLog) add(node, seq uint64) (fresh bool) {
 		o.above = make(map[uint64]struct{})
 	}
 	o.above[seq] = struct{}{}
-	if len(o.above) > d.maxGaps {
+	d.aboveTotal++
+	if len(o.above) > d.maxGaps || d.aboveTotal > d.maxAbove {
 		d.jumpFloor(o)
 	}
 	return true
+}
+
+// absorb moves the floor over numbers that were waiting above it.
+func (d *deliveredLog) absorb(o *originLog) {
+	for len(o.above) > 0 {
+		if _, ok := o.above[o.floor+1]; !ok {
+			break
+		}
+		delete(o.above, o.floor+1)
+		d.aboveTotal--
+		o.floor++
+	}
+	if len(o.above) == 0 {
+		o.above = nil
+	}
 }
 
 // jumpFloor gives up on the lowest gap of o: the floor moves up to just
@@ -99,20 +175,23 @@ func (d *deliveredLog) jumpFloor(o *originLog) {
 	}
 	d.gapJumps++
 	o.floor = lowest - 1
-	for {
-		if _, ok := o.above[o.floor+1]; !ok {
-			break
-		}
-		delete(o.above, o.floor+1)
-		o.floor++
-	}
+	d.absorb(o)
 }
 
-func (d *deliveredLog) forgetLeastRecent() {
+// forgetLeastRecent drops the origin heard from least recently, and folds
+// the newest signed time it delivered into its horizon bucket, clamped to
+// now so that an origin whose clock runs ahead cannot push the bucket into
+// the future and have the fresh messages of others refused.
+func (d *deliveredLog) forgetLeastRecent(now int64) {
 	e := d.lru.Back()
 	if e == nil {
 		return
 	}
 	o := d.lru.Remove(e).(*originLog)
 	delete(d.origins, o.node)
+	d.aboveTotal -= len(o.above)
+	if o.newest != 0 {
+		b := &d.horizon[o.node%horizonBuckets]
+		*b = max(*b, min(o.newest, now))
+	}
 }

@@ -59,11 +59,13 @@ type Event struct {
 
 // Peer identifies a connected node.
 type Peer struct {
-	ID      string // the random node id from its handshake
-	Name    string // the name it announced
-	Addr    string // the listen address it announced ("" if none)
-	Remote  string // the socket's remote address
-	Inbound bool   // it connected to us
+	ID       string // its node id: derived from its key on a signed link, proven in the handshake
+	Name     string // the name it announced (not unique: two nodes may share one)
+	Addr     string // the listen address it announced ("" if none)
+	Remote   string // the socket's remote address
+	Inbound  bool   // it connected to us
+	Protocol int    // the link's protocol version: 2 signed, 1 unsigned
+	Key      string // its public key (wire form) on a signed link, else ""
 }
 
 // Message is a chat message as delivered.
@@ -73,6 +75,9 @@ type Message struct {
 	From   string // name of the neighbour it arrived from ("" for our own)
 	Hops   int    // links crossed to reach this node (0 for our own)
 	Text   string
+	// Unverified: the message came unsigned (protocol 1), so nothing
+	// proves its origin; it was accepted only from the neighbour From.
+	Unverified bool
 }
 
 // Sent is what Send returns: the message and how many peers it was queued
@@ -117,6 +122,16 @@ type Stats struct {
 	SlowPeers      uint64 // peers disconnected as slow: their full queue did not move, or hit its hard limit
 	RefusedConns   uint64 // connections refused at once: too many in their handshake
 	TooLongForPeer uint64 // message copies not sent to a peer whose line limit is shorter
+	BadSignatures  uint64 // signed messages whose signature did not verify: dropped, and their sender cut
+	BadProofs      uint64 // handshakes whose other side did not prove it holds its key
+	Stale          uint64 // signed messages refused as replays: older than what was forgotten of their origin
+	FromFuture     uint64 // signed messages refused for a time further ahead than the allowed clock skew
+	Unverified     uint64 // unsigned messages accepted from unsigned neighbours (-allow-unsigned, or -unsigned)
+}
+
+// emitAbout reports an error about a peer.
+func (n *Node) emitAbout(p *peer, err error) {
+	n.emit(Event{Kind: EventError, Peer: p.info, Err: err})
 }
 
 // emit delivers an event to the consumer of Events. It blocks while the

@@ -1,20 +1,105 @@
 package node
 
-import "github.com/p2p-chat/p2p/node/wire"
+import (
+	"fmt"
+	"time"
+
+	"github.com/p2p-chat/p2p/node/identity"
+	"github.com/p2p-chat/p2p/node/wire"
+)
 
 // flood is the tutorial's rule: the first copy of an id is delivered once
 // and forwarded to every other peer; any later copy is counted as a
 // duplicate and dropped, so cycles end. The seen set's add is the atomic
 // test-and-set, so two copies racing in on two connections give one
 // delivery and one forward. A hop limit is the second safety net.
+//
+// A signed message is verified once, before its id is marked seen,
+// delivered or forwarded: a copy of a message already delivered is a
+// duplicate without a second verification (a forged copy of it changes
+// nothing), and a message nobody delivered yet is believed only if its
+// origin's key signed it. So nobody can claim an id first, and relays
+// never re-sign.
 type flood struct{ n *Node }
 
-func (r flood) publish(line string) int {
-	r.n.recent.add(line)
-	return r.n.peers.broadcast(line, nil)
+func (r flood) publish(m *outMsg) int {
+	r.n.recent.add(m.lineFor(r.n.version >= 2))
+	return r.n.peers.broadcast(m, nil)
 }
 
-func (r flood) received(from *peer, f *wire.Frame) {
+func (r flood) received(from *peer, f *wire.Frame) error {
+	switch {
+	case f.Kind == wire.KindSignedMsg && !from.signed():
+		return wire.Errorf("SMSG on an unsigned (protocol 1) link")
+	case f.Kind == wire.KindSignedMsg:
+		return r.receivedSigned(from, f)
+	case from.signed():
+		return wire.Errorf("MSG on a signed link: protocol 2 carries messages in SMSG frames")
+	case r.n.version == 1:
+		r.receivedPlain(from, f)
+		return nil
+	default:
+		r.receivedUnverified(from, f)
+		return nil
+	}
+}
+
+// receivedSigned checks, delivers and forwards a signed message.
+func (r flood) receivedSigned(from *peer, f *wire.Frame) error {
+	n := r.n
+	pub, node, id, ok := originOf(from.keyBuf[:], f.Key, f.Seq)
+	if !ok {
+		return wire.Errorf("SMSG key is not a public key")
+	}
+	if n.seen.has(node, f.Seq) {
+		n.seen.duplicate(id)
+		from.countDuplicate()
+		return nil
+	}
+	now := time.Now().UnixMilli()
+	if f.Time > now+n.cfg.MaxClockSkew.Milliseconds() {
+		n.future.Add(1)
+		n.emitAbout(from, fmt.Errorf("%s: message %s from %s dropped: signed %v ahead of this node's clock (the limit is %v)",
+			from.info.Name, id, f.Origin, time.Duration(f.Time-now)*time.Millisecond, n.cfg.MaxClockSkew))
+		return nil
+	}
+	sig, err := identity.DecodeSig(from.sigBuf[:], f.Sig)
+	if err != nil || !identity.VerifyMessage(pub, f.Signed, sig) {
+		n.badSigs.Add(1)
+		return &BadSignatureError{Peer: from.info.Name, ID: id, Origin: string(f.Origin)}
+	}
+	switch n.seen.addSigned(id, node, f.Seq, f.Time, now, f.Origin) {
+	case isDuplicate:
+		from.countDuplicate()
+		return nil
+	case isStale:
+		n.stale.Add(1)
+		n.emitAbout(from, fmt.Errorf("%s: message %s from %s refused: a replay, older than what this node forgot of its origin",
+			from.info.Name, id, f.Origin))
+		return nil
+	}
+	from.countDelivered()
+
+	// One allocation holds the forwarded frame; the delivered message's
+	// origin and text are slices of it.
+	line := wire.EncodeSignedMsg(f.Hops+1, string(f.Sig), f.Signed)
+	textEnd := len(line) - 1
+	textStart := textEnd - len(f.Text)
+	originStart := textStart - 1 - len(f.Origin)
+	origin, text := line[originStart:textStart-1], line[textStart:textEnd]
+	if f.Hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
+		n.recent.add(line)
+		n.peers.broadcast(&outMsg{signed: line, id: id, hops: f.Hops + 1, origin: f.Origin, text: f.Text}, from)
+	}
+	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{
+		ID: id, Origin: origin, From: from.info.Name, Hops: f.Hops, Text: text,
+	}})
+	return nil
+}
+
+// receivedPlain is the unsigned node's rule (protocol 1, the tutorial's
+// network): every message is believed as it says.
+func (r flood) receivedPlain(from *peer, f *wire.Frame) {
 	n := r.n
 	id, fresh := n.seen.add(f.ID, f.Origin)
 	if !fresh {
@@ -22,9 +107,8 @@ func (r flood) received(from *peer, f *wire.Frame) {
 		return
 	}
 	from.countDelivered()
+	n.unverified.Add(1)
 
-	// One allocation holds the forwarded frame; the delivered message's
-	// origin and text are slices of it.
 	line := wire.EncodeMsg(id, f.Hops+1, f.Origin, f.Text)
 	textEnd := len(line) - 1
 	textStart := textEnd - len(f.Text)
@@ -34,13 +118,55 @@ func (r flood) received(from *peer, f *wire.Frame) {
 	// send a peer a line it must refuse.
 	if f.Hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
 		n.recent.add(line)
-		n.peers.broadcast(line, from)
+		n.peers.broadcast(&outMsg{plain: line}, from)
 	}
 	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{
-		ID:     id,
-		Origin: line[originStart : textStart-1],
-		From:   from.info.Name,
-		Hops:   f.Hops,
-		Text:   line[textStart:textEnd],
+		ID:         id,
+		Origin:     line[originStart : textStart-1],
+		From:       from.info.Name,
+		Hops:       f.Hops,
+		Text:       line[textStart:textEnd],
+		Unverified: true,
 	}})
+}
+
+// receivedUnverified takes an unsigned message from an unsigned neighbour
+// of a signed node (AllowUnsigned): it is delivered as unverified, via
+// that neighbour; forwarded as it is to the other unsigned neighbours; and
+// told to the signed peers as this node's own signed message, which says
+// where it came from and that nothing proves its origin. It never passes
+// as a message of the origin it names.
+func (r flood) receivedUnverified(from *peer, f *wire.Frame) {
+	n := r.n
+	id, fresh := n.plain.add(f.ID, f.Origin)
+	if !fresh {
+		from.countDuplicate()
+		return
+	}
+	from.countDelivered()
+	n.unverified.Add(1)
+	origin, text := string(f.Origin), string(f.Text)
+	if f.Hops < n.cfg.MaxHops {
+		n.peers.broadcast(&outMsg{plain: wire.EncodeMsg(id, f.Hops+1, f.Origin, f.Text)}, from)
+	}
+	told := fmt.Sprintf("[unverified: says it is from %s, via %s] %s", origin, from.info.Name, text)
+	if ValidateText(told, n.cfg.MaxTextBytes()) == nil {
+		_, m := n.newMessage(told)
+		m.id = "" // unsigned links had the original
+		n.peers.broadcast(m, nil)
+	}
+	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{
+		ID: id, Origin: origin, From: from.info.Name, Hops: f.Hops, Text: text, Unverified: true,
+	}})
+}
+
+// BadSignatureError is a signed message whose signature does not verify.
+// An honest node verifies before it forwards, so the peer that sent it is
+// cut.
+type BadSignatureError struct {
+	Peer, ID, Origin string
+}
+
+func (e *BadSignatureError) Error() string {
+	return fmt.Sprintf("bad signature: message %s, said to be from %s, does not verify against its key", e.ID, e.Origin)
 }

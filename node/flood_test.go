@@ -103,7 +103,9 @@ func TestFloodBurst(t *testing.T) {
 	const burst = 4 * queue
 	for _, topo := range floodRuns() {
 		t.Run(topo.name, func(t *testing.T) {
-			c := newCluster(t, topo.tr(), topo.nodes, func(cfg *Config) { cfg.QueueFrames = queue })
+			// Unsigned: this is about queues and fan-out order, which are the
+			// same for both protocols, and signatures under -race are slow.
+			c := newCluster(t, topo.tr(), topo.nodes, func(cfg *Config) { cfg.QueueFrames, cfg.Unsigned = queue, true })
 			c.link(topo.edges)
 			sentBy := make(map[string]int, burst)
 			for i := 0; i < burst; i++ {
@@ -132,7 +134,7 @@ func TestFloodTwoSenders(t *testing.T) {
 	const each = 1000
 	for _, topo := range floodRuns() {
 		t.Run(topo.name, func(t *testing.T) {
-			c := newCluster(t, topo.tr(), topo.nodes, nil)
+			c := newCluster(t, topo.tr(), topo.nodes, unsignedNodes) // the flood rule under two bursts; signed volume: TestExactlyOnceUnderVolume
 			c.link(topo.edges)
 			senders := []int{0, topo.nodes - 1}
 			var mu sync.Mutex
@@ -194,7 +196,7 @@ func TestFloodHopLimit(t *testing.T) {
 func TestFloodRacingCopies(t *testing.T) {
 	const ids = 200
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 2, nil)
+	c := newCluster(t, tr, 2, unsignedNodes)
 	c.link([][2]int{{0, 1}})
 	hub := c.nodes[0]
 	x := dialRaw(t, tr, hub.Addr())
@@ -247,7 +249,7 @@ func TestFloodRacingCopies(t *testing.T) {
 func TestFanOutOrderIsTheSameForEveryPeer(t *testing.T) {
 	const each = 500
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 1, nil)
+	c := newCluster(t, tr, 1, unsignedNodes)
 	hub := c.nodes[0]
 	src := dialRaw(t, tr, hub.Addr())
 	src.handshake("00000000000000a0", "src")
@@ -333,6 +335,7 @@ func TestTwoSendersSaturateEachOther(t *testing.T) {
 			c := newCluster(t, tr.make(), 2, func(cfg *Config) {
 				cfg.QueueFrames = 64
 				cfg.QueueBytes = 16 << 10
+				cfg.Unsigned = true // backpressure, not signatures
 			})
 			c.link([][2]int{{0, 1}})
 			var wg sync.WaitGroup
@@ -368,9 +371,10 @@ func TestTwoSendersSaturateEachOther(t *testing.T) {
 func TestExactlyOnceUnderVolume(t *testing.T) {
 	t.Parallel()
 	// Each node sends past its send queue's bound (so relays wait on each
-	// other around the cycles), and every node sees 24 times its seen
-	// table's size.
-	const nodes, each, table, queue = 8, 300, 100, 128
+	// other around the cycles), and every node sees 12 times its seen
+	// table's size. The nodes sign: this is the exactly-once test of the
+	// signed path (verify once, then the test-and-set) under volume.
+	const nodes, each, table, queue = 8, 150, 100, 128
 	for _, topo := range []struct {
 		name  string
 		edges [][2]int

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/wire"
 )
 
@@ -66,9 +67,10 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		close(fired)
 	})
 	defer unwatch()
-	hello := wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes)
+	nonce := identity.NewNonce()
+	helloOut := n.helloLine(nonce)
 	dec := wire.NewReader(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
-	_, err := conn.Write([]byte(hello))
+	_, err := conn.Write([]byte(helloOut))
 	var f *wire.Frame
 	var size int
 	if err == nil {
@@ -83,16 +85,7 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 		f, size, err = dec.Next()
 	}
 	if err != nil {
-		var ne net.Error
-		timedOut := errors.As(err, &ne) && ne.Timeout()
-		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, context.Cause(ctx) // canceled: a signal, Close
-		}
-		if timedOut || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%w from %s within %v: is it a p2p node?", ErrNoHello, conn.RemoteAddr(),
-				deadline.Sub(start).Round(100*time.Millisecond))
-		}
-		return nil, handshakeReadErr(err)
+		return nil, n.handshakeOutErr(ctx, conn, err, start, deadline)
 	}
 	switch f.Kind {
 	case wire.KindHello:
@@ -101,11 +94,37 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	default:
 		return nil, sendRefusal(conn, wire.Errorf("expected HELLO, got %s", f.Word))
 	}
-	p, err := n.register(conn, dec, f, false)
+	h, err := n.checkHello(f)
 	if err != nil {
 		return nil, sendRefusal(conn, err)
 	}
-	p.countHandshake(len(hello), size)
+	sent := len(helloOut)
+	if h.signed() {
+		// We prove ourselves first, over the acceptor's nonce; it answers
+		// with its proof over ours once it has registered us, or refuses.
+		proof := n.proofLine(true, h, nonce, conn)
+		if _, err := conn.Write([]byte(proof)); err != nil {
+			return nil, n.handshakeOutErr(ctx, conn, err, start, deadline)
+		}
+		sent += len(proof)
+		var authSize int
+		f, authSize, err = dec.Next()
+		if err != nil {
+			return nil, n.handshakeOutErr(ctx, conn, err, start, deadline)
+		}
+		size += authSize
+		if f.Kind == wire.KindErr {
+			return nil, refused(string(f.Reason))
+		}
+		if err := n.checkProof(f, true, h, nonce, conn); err != nil {
+			return nil, sendRefusal(conn, err)
+		}
+	}
+	p, err := n.register(conn, dec, h, nonce, false)
+	if err != nil {
+		return nil, sendRefusal(conn, err)
+	}
+	p.countHandshake(sent, size)
 	if !unwatch() {
 		// Canceled just as the handshake ended: the deadline is set, so
 		// the reader fails at once and unregisters the peer.
@@ -116,6 +135,21 @@ func (n *Node) handshakeOut(ctx context.Context, conn net.Conn) (*peer, error) {
 	conn.SetDeadline(time.Time{})
 	n.start(p)
 	return p, nil
+}
+
+// handshakeOutErr explains a failed read or write of the dialer's
+// handshake: canceled, the other side silent, or the error itself.
+func (n *Node) handshakeOutErr(ctx context.Context, conn net.Conn, err error, start, deadline time.Time) error {
+	var ne net.Error
+	timedOut := errors.As(err, &ne) && ne.Timeout()
+	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return context.Cause(ctx) // canceled: a signal, Close
+	}
+	if timedOut || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w from %s within %v: is it a p2p node?", ErrNoHello, conn.RemoteAddr(),
+			deadline.Sub(start).Round(100*time.Millisecond))
+	}
+	return handshakeReadErr(err)
 }
 
 // acceptLoop accepts connections until the listener closes.
@@ -154,8 +188,10 @@ func (n *Node) acceptLoop() {
 	}
 }
 
-// handshakeIn reads the dialer's HELLO, registers the peer and answers with
-// our HELLO (the first frame of its queue), or refuses with ERR.
+// handshakeIn reads the dialer's HELLO and checks it; on a signed link it
+// answers with our HELLO and reads the dialer's proof. Then it registers
+// the peer, whose queue starts with our HELLO (protocol 1) or our proof
+// (protocol 2), or refuses with ERR.
 func (n *Node) handshakeIn(conn net.Conn) {
 	defer n.wg.Done()
 	// The slot is freed before any event is emitted: a slow consumer of
@@ -164,38 +200,75 @@ func (n *Node) handshakeIn(conn net.Conn) {
 	defer done()
 	conn.SetDeadline(time.Now().Add(n.cfg.HandshakeTimeout))
 	dec := wire.NewReader(conn, n.cfg.BufferSize, n.cfg.MaxLineBytes)
+	var h hello
 	f, size, err := dec.Next()
 	if err == nil && f.Kind != wire.KindHello {
 		err = wire.Errorf("expected HELLO, got %s", f.Word)
 	}
+	if err == nil {
+		h, err = n.checkHello(f)
+	}
+	if err == nil {
+		err = n.precheck(h)
+	}
+	sent := 0
+	nonce := identity.NewNonce()
+	if err == nil && h.signed() {
+		// The dialer proves itself first, over our nonce; our proof is the
+		// first frame of its queue once it is registered.
+		hello := n.helloLine(nonce)
+		sent = len(hello)
+		if _, err = conn.Write([]byte(hello)); err == nil {
+			var authSize int
+			f, authSize, err = dec.Next()
+			size += authSize
+			if err == nil {
+				err = n.checkProof(f, false, h, nonce, conn)
+			}
+		}
+	}
+	var p *peer
+	if err == nil {
+		p, err = n.register(conn, dec, h, nonce, true)
+	}
 	if err != nil {
-		err = handshakeReadErr(err)
-		sendRefusal(conn, err)
-		conn.Close()
+		n.refuseIn(conn, h, handshakeReadErr(err))
 		done()
-		n.emit(Event{Kind: EventError, Peer: Peer{Remote: conn.RemoteAddr().String(), Inbound: true},
-			Err: fmt.Errorf("handshake with %s: %w", conn.RemoteAddr(), err)})
 		return
 	}
-	p, err := n.register(conn, dec, f, true)
-	if err == nil {
-		p.countHandshake(0, size)
-	}
+	p.countHandshake(sent, size)
+	conn.SetDeadline(time.Time{})
+	n.start(p)
+}
+
+// refuseIn ends an inbound handshake with ERR (a full node names others
+// first, so a joining node can find a place) and reports it.
+func (n *Node) refuseIn(conn net.Conn, h hello, err error) {
 	if errors.Is(err, ErrTooManyPeers) {
-		// Say where else to go, so a joining node can find a place.
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
 		conn.Write([]byte(wire.EncodePeers(n.peerAddrs())))
 	}
-	if err != nil {
-		sendRefusal(conn, err)
-		conn.Close()
-		done()
-		n.emit(Event{Kind: EventError, Peer: Peer{ID: string(f.NodeID), Name: string(f.Name), Remote: conn.RemoteAddr().String(), Inbound: true},
-			Err: fmt.Errorf("refused %s from %s: %w", f.Name, conn.RemoteAddr(), err)})
-		return
+	sendRefusal(conn, err)
+	conn.Close()
+	what := fmt.Errorf("handshake with %s: %w", conn.RemoteAddr(), err)
+	if h.id != "" {
+		what = fmt.Errorf("refused %s from %s: %w", h.name, conn.RemoteAddr(), err)
 	}
-	conn.SetDeadline(time.Time{})
-	n.start(p)
+	n.emit(Event{Kind: EventError, Peer: Peer{ID: h.id, Name: h.name, Remote: conn.RemoteAddr().String(), Inbound: true}, Err: what})
+}
+
+// precheck refuses, before any proof is exchanged, what register would
+// refuse now: a node already connected (unless this is a crossing dial)
+// and a full node. register checks again, since both can change while
+// the proofs cross.
+func (n *Node) precheck(h hello) error {
+	if old := n.peers.find(func(p *peer) bool { return p.info.ID == h.id }); old != nil && !n.keepNew(old, true, h.id) {
+		return fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, old.info.Name, h.id)
+	}
+	if len(n.peers.snapshot()) >= n.cfg.MaxPeers {
+		return fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
+	}
+	return nil
 }
 
 // handshakeReadErr explains an error while waiting for HELLO.
@@ -215,29 +288,32 @@ func sendRefusal(conn net.Conn, err error) error {
 	return err
 }
 
-// register checks a HELLO and adds its sender to the peers: it refuses
-// ourselves, a node already connected, a version we cannot speak, and
-// peers over the limit.
-func (n *Node) register(conn net.Conn, dec *wire.Reader, hello *wire.Frame, inbound bool) (*peer, error) {
-	if v := min(hello.Version, wire.Version); v < wire.MinVersion {
-		return nil, &versionError{hello.Version}
-	}
+// register adds the sender of a checked HELLO to the peers: it refuses a
+// node already connected (but a crossing dial), peers over the limit, and
+// everything once the node is closing.
+//
+// An inbound peer's queue starts with our answer: our HELLO on a protocol
+// 1 link, our proof (over the dialer's nonce; ourNonce is the one it
+// signed) on a signed one.
+func (n *Node) register(conn net.Conn, dec *wire.Reader, h hello, ourNonce string, inbound bool) (*peer, error) {
 	info := Peer{
-		ID:      string(hello.NodeID),
-		Name:    string(hello.Name),
-		Addr:    advertisedAddr(string(hello.Listen), conn.RemoteAddr()),
-		Remote:  conn.RemoteAddr().String(),
-		Inbound: inbound,
-	}
-	if info.ID == n.id {
-		return nil, ErrSelf
+		ID:       h.id,
+		Name:     h.name,
+		Addr:     advertisedAddr(h.listen, conn.RemoteAddr()),
+		Remote:   conn.RemoteAddr().String(),
+		Inbound:  inbound,
+		Protocol: h.version,
+		Key:      h.keyText,
 	}
 	if n.isClosing() {
 		return nil, ErrClosed
 	}
-	p := newPeer(n, conn, dec, info, hello.MaxLine)
-	if inbound {
-		p.put(wire.EncodeHello(wire.Version, n.id, n.name, n.addr, n.cfg.MaxLineBytes))
+	p := newPeer(n, conn, dec, info, h.maxLine)
+	switch {
+	case inbound && h.signed():
+		p.put(n.proofLine(false, h, ourNonce, conn))
+	case inbound:
+		p.put(n.helloLine(ourNonce))
 	}
 	replaced, err := n.peers.add(p, n.cfg.MaxPeers, func(old *peer) bool { return n.keepNew(old, inbound, info.ID) })
 	if err != nil {
@@ -248,8 +324,10 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, hello *wire.Frame, inbo
 	}
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
-	for _, line := range n.recent.appendTo(nil) {
-		p.put(line) // at most Replay <= QueueFrames lines, into a new queue
+	if p.signed() == (n.version >= 2) {
+		for _, line := range n.recent.appendTo(nil) {
+			p.put(line) // at most Replay <= QueueFrames lines, into a new queue
+		}
 	}
 	return p, nil
 }

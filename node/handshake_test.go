@@ -119,7 +119,7 @@ func TestHandshakeTimeout(t *testing.T) {
 // A newer peer is spoken to in the version both know.
 func TestHandshakeNewerVersionAccepted(t *testing.T) {
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 1, nil)
+	c := newCluster(t, tr, 1, unsignedNodes)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.send("HELLO 7 00000000000000ff future 127.0.0.1:1 some-new-field")
 	raw.expect("HELLO 1 " + c.nodes[0].ID() + " n0 ")
@@ -129,7 +129,7 @@ func TestHandshakeNewerVersionAccepted(t *testing.T) {
 
 func TestSecondHelloIsAProtocolError(t *testing.T) {
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 1, nil)
+	c := newCluster(t, tr, 1, unsignedNodes)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.handshake("00000000000000ff", "twice")
 	raw.send("HELLO 1 00000000000000ff twice -")
@@ -142,7 +142,7 @@ func TestSecondHelloIsAProtocolError(t *testing.T) {
 
 func TestUnknownFrameIsIgnored(t *testing.T) {
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 1, nil)
+	c := newCluster(t, tr, 1, unsignedNodes)
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.handshake("00000000000000ff", "newer")
 	raw.send("STATUS 1")

@@ -434,7 +434,7 @@ func TestCrossingDials(t *testing.T) {
 // finds a place elsewhere.
 func TestFullNodeSuggestsOthers(t *testing.T) {
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 2, func(cfg *Config) { cfg.MaxPeers = 1 })
+	c := newCluster(t, tr, 2, func(cfg *Config) { cfg.MaxPeers = 1; cfg.Unsigned = true })
 	c.link([][2]int{{1, 0}})
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.send("HELLO 1 00000000000000ee late -")
@@ -444,7 +444,7 @@ func TestFullNodeSuggestsOthers(t *testing.T) {
 
 func TestGetPeersIsAnswered(t *testing.T) {
 	tr := memnet.New(0)
-	c := newCluster(t, tr, 2, nil)
+	c := newCluster(t, tr, 2, unsignedNodes)
 	c.link([][2]int{{1, 0}})
 	raw := dialRaw(t, tr, c.nodes[0].Addr())
 	raw.handshake("00000000000000ee", "asker")

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/transport"
 	"github.com/p2p-chat/p2p/node/wire"
 )
@@ -27,6 +28,7 @@ var (
 	ErrAlreadyConnected = errors.New("already connected")
 	ErrTooManyPeers     = errors.New("too many peers")
 	ErrUnknownPeer      = errors.New("no such peer")
+	ErrAmbiguous        = errors.New("ambiguous peer name")
 	ErrEmptyText        = wire.ErrEmptyText
 	ErrBadText          = wire.ErrBadText
 	ErrNoHello          = errors.New("no HELLO") // the other side accepted but did not answer the handshake
@@ -36,13 +38,16 @@ var (
 // peers, floods messages and reports what happens through Events. All its
 // methods are safe for concurrent use.
 type Node struct {
-	cfg  Config
-	id   string // 16 hex digits, random
-	name string
-	ln   net.Listener
-	addr string // bound listen address
+	cfg     Config
+	id      string        // 16 hex digits: derived from key, or random for an unsigned node
+	key     *identity.Key // nil for an unsigned node (Config.Unsigned)
+	version int           // the highest protocol this node speaks: 2, or 1 when unsigned
+	name    string
+	ln      net.Listener
+	addr    string // bound listen address
 
-	seen    *seenSet
+	seen    *seenSet     // messages of this node's protocol: signed ones, or unsigned when it is unsigned
+	plain   *seenSet     // unsigned messages from unsigned neighbours of a signed node; nil unless AllowUnsigned
 	recent  *recentLines // nil when Config.Replay is 0
 	join    *joiner
 	events  chan Event
@@ -56,11 +61,16 @@ type Node struct {
 	peers *peerSet
 	rule  rule // how messages travel: flood
 
-	seq       atomic.Uint64 // last message sequence number
-	sent      atomic.Uint64
-	protoErrs atomic.Uint64
-	slowPeers atomic.Uint64
-	refused   atomic.Uint64 // connections refused before their handshake
+	seq        atomic.Uint64 // last message sequence number
+	sent       atomic.Uint64
+	protoErrs  atomic.Uint64
+	slowPeers  atomic.Uint64
+	refused    atomic.Uint64 // connections refused before their handshake
+	badProofs  atomic.Uint64
+	badSigs    atomic.Uint64
+	stale      atomic.Uint64
+	future     atomic.Uint64
+	unverified atomic.Uint64
 
 	// mu guards pending, and orders goTracked's wg.Add before Close's
 	// wait. Nothing calls the network while holding it.
@@ -75,13 +85,10 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	var raw [8]byte
-	if _, err := cryptorand.Read(raw[:]); err != nil {
-		return nil, fmt.Errorf("node id: %w", err)
-	}
 	n := &Node{
 		cfg:     cfg,
-		id:      hex.EncodeToString(raw[:]),
+		version: wire.Version,
+		key:     cfg.Key,
 		name:    cfg.Name,
 		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax, cfg.SeenOrigins),
 		recent:  newRecentLines(cfg.Replay, cfg.SeenTTL/2),
@@ -90,6 +97,12 @@ func New(cfg Config) (*Node, error) {
 		done:    make(chan struct{}),
 		peers:   newPeerSet(),
 		pending: make(map[net.Conn]struct{}),
+	}
+	if err := n.makeIdentity(); err != nil {
+		return nil, err
+	}
+	if cfg.AllowUnsigned && !cfg.Unsigned {
+		n.plain = newSeenSet(cfg.SeenTTL, cfg.SeenMax, cfg.SeenOrigins)
 	}
 	if n.name == "" {
 		n.name = "node-" + n.id[:6]
@@ -113,6 +126,34 @@ func New(cfg Config) (*Node, error) {
 		n.startJoining()
 	}
 	return n, nil
+}
+
+// makeIdentity sets the node's id: derived from its key (a throwaway one
+// if Config.Key is nil), or random for an unsigned node. A node with a
+// given key (which may be kept across restarts) numbers its messages from
+// the time it starts, in microseconds, so that it never reuses a number
+// that others remember from an earlier run; one with a throwaway or no
+// key numbers them 1, 2, 3, ...
+func (n *Node) makeIdentity() error {
+	if n.cfg.Unsigned {
+		var raw [8]byte
+		if _, err := cryptorand.Read(raw[:]); err != nil {
+			return fmt.Errorf("node id: %w", err)
+		}
+		n.id, n.version = hex.EncodeToString(raw[:]), 1
+		return nil
+	}
+	if n.key == nil {
+		k, err := identity.Generate()
+		if err != nil {
+			return err
+		}
+		n.key = k // a throwaway key: nobody remembers its numbers
+	} else {
+		n.seq.Store(uint64(time.Now().UnixMicro()))
+	}
+	n.id = n.key.ID()
+	return nil
 }
 
 // listen listens on addr, or on DefaultListenAddr and the ports after it
@@ -182,12 +223,10 @@ func (n *Node) Send(text string) (Sent, error) {
 	if err := ValidateText(text, n.cfg.MaxTextBytes()); err != nil {
 		return Sent{}, err
 	}
-	id := n.id + "-" + strconv.FormatUint(n.seq.Add(1), 10)
-	n.seen.addOwn(id, n.name)
-	line := wire.EncodeMsg(id, 1, []byte(n.name), []byte(text))
-	copies := n.rule.publish(line)
+	msg, m := n.newMessage(text)
+	copies := n.rule.publish(m)
 	n.sent.Add(1)
-	return Sent{Message: Message{ID: id, Origin: n.name, Text: text}, Peers: copies}, nil
+	return Sent{Message: msg, Peers: copies}, nil
 }
 
 // Peers returns the connected peers, sorted by name.
@@ -216,22 +255,45 @@ func (n *Node) Stats() Stats {
 	s.ProtocolErrors = n.protoErrs.Load()
 	s.SlowPeers = n.slowPeers.Load()
 	s.RefusedConns = n.refused.Load()
+	s.BadSignatures = n.badSigs.Load()
+	s.BadProofs = n.badProofs.Load()
+	s.Stale = n.stale.Load()
+	s.FromFuture = n.future.Load()
+	s.Unverified = n.unverified.Load()
 	return s
 }
 
-// Disconnect ends the connection to a peer, named by its name, node id,
-// announced address or remote address. Its queue is flushed first. It
-// returns once the peer's down event is in the Events channel: see Events
-// for what that means for the consumer of events.
+// Disconnect ends the connection to a peer, named by its node id, its
+// name, its announced address or its remote address. A name two peers
+// share is refused (ErrAmbiguous), naming both ids: give an id. Its queue
+// is flushed first. It returns once the peer's down event is in the
+// Events channel: see Events for what that means for the consumer of
+// events.
 func (n *Node) Disconnect(who string) error {
-	found := n.peers.find(func(p *peer) bool {
-		return p.info.ID == who || p.info.Name == who || p.info.Addr == who || p.info.Remote == who
-	})
-	if found == nil {
-		return fmt.Errorf("disconnect %s: %w", who, ErrUnknownPeer)
+	var found []*peer
+	for _, p := range n.peers.snapshot() {
+		if p.info.ID == who {
+			found = []*peer{p} // an id is unique: it wins
+			break
+		}
+		if p.info.Name == who || p.info.Addr == who || p.info.Remote == who {
+			found = append(found, p)
+		}
 	}
-	found.hangUp("disconnected by user")
-	found.waitDown()
+	switch {
+	case len(found) == 0:
+		return fmt.Errorf("disconnect %s: %w", who, ErrUnknownPeer)
+	case len(found) > 1:
+		ids := make([]string, len(found))
+		for i, p := range found {
+			ids[i] = p.info.ID
+		}
+		slices.Sort(ids)
+		return fmt.Errorf("disconnect %s: %w: %d peers answer to it, with ids %s; give the id of the one to cut",
+			who, ErrAmbiguous, len(found), strings.Join(ids, ", "))
+	}
+	found[0].hangUp("disconnected by user")
+	found[0].waitDown()
 	return nil
 }
 

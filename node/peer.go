@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/wire"
 )
 
@@ -28,6 +29,11 @@ type peer struct {
 	c       peerCounters
 	maxLine int // the longest line it accepts (from its HELLO; else ours)
 
+	// Scratch space of the reader goroutine, which alone uses it: a
+	// message's key and signature, decoded.
+	keyBuf [identity.PublicKeySize + 2]byte
+	sigBuf [identity.SignatureSize + 2]byte
+
 	// The channels goroutines wait on; each is closed once, by update or
 	// by the goroutine named.
 	ending     chan struct{} // closed when the peer stops running: the writer flushes or stops
@@ -39,6 +45,9 @@ type peer struct {
 	mu   sync.Mutex
 	life lifecycle
 }
+
+// signed reports whether the link carries signed messages (protocol 2).
+func (p *peer) signed() bool { return p.info.Protocol >= 2 }
 
 // lifecycle is where a peer is on its way down. A peer runs until
 // something ends it: a user or the node hangs up (flush, BYE, wait for the

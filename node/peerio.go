@@ -86,8 +86,11 @@ func (p *peer) readFrames() error {
 			return err
 		}
 		switch f.Kind {
-		case wire.KindMsg:
-			p.n.rule.received(p, f)
+		case wire.KindMsg, wire.KindSignedMsg:
+			if err := p.n.rule.received(p, f); err != nil {
+				p.misbehaved(err)
+				return err
+			}
 		case wire.KindPing:
 			// Traffic is all a keepalive needs to be.
 		case wire.KindGetPeers:
@@ -98,8 +101,8 @@ func (p *peer) readFrames() error {
 			p.explain("peer left: " + string(f.Reason))
 		case wire.KindErr:
 			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s says: %s", p.info.Name, f.Reason)})
-		case wire.KindHello:
-			err := wire.Errorf("second HELLO after the handshake")
+		case wire.KindHello, wire.KindAuth:
+			err := wire.Errorf("second %s after the handshake", f.Word)
 			p.protocolError(err)
 			return err
 		case wire.KindUnknown:
@@ -108,6 +111,18 @@ func (p *peer) readFrames() error {
 			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.Word)})
 		}
 	}
+}
+
+// misbehaved answers a frame that ends the connection (a protocol error,
+// a bad signature) with ERR and reports it.
+func (p *peer) misbehaved(err error) {
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		p.protocolError(pe)
+		return
+	}
+	p.sendControl(wire.EncodeErr(err.Error()))
+	p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s: %w", p.info.Name, err)})
 }
 
 // protocolError answers a bad frame with ERR (the reader then ends the

@@ -143,14 +143,15 @@ func (s *peerSet) stats() Stats {
 	return st
 }
 
-// broadcast queues line to every peer but except (the peer it came from;
+// broadcast queues m to every peer but except, in the form its link
+// carries (see outMsg), (the peer it came from;
 // nil for our own message) and returns how many took it. The fan-out is
 // one step under fanOut that never waits: a queue past its bound takes the
 // frame anyway. After unlocking, broadcast waits for room in the queues
 // past their bound (see sendQueue), so backpressure reaches the reader (or
 // Send) without holding up the rest of the node, and disconnects peers
 // found slow.
-func (s *peerSet) broadcast(line string, except *peer) int {
+func (s *peerSet) broadcast(m *outMsg, except *peer) int {
 	type waiter struct {
 		p *peer
 		t ticket
@@ -162,6 +163,10 @@ func (s *peerSet) broadcast(line string, except *peer) int {
 	s.fanOut.Lock()
 	for _, p := range *s.list.Load() {
 		if p == except {
+			continue
+		}
+		line := m.lineFor(p.signed())
+		if line == "" {
 			continue
 		}
 		t, r := p.offer(line, except)

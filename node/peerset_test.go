@@ -36,7 +36,7 @@ func TestPeerSetRules(t *testing.T) {
 		t.Fatalf("add past max = %v, want ErrTooManyPeers", err)
 	}
 
-	if got := s.broadcast("MSG 00000000000000dd-1 1 o t\n", b); got != 1 {
+	if got := s.broadcast(&outMsg{plain: "MSG 00000000000000dd-1 1 o t\n"}, b); got != 1 {
 		t.Fatalf("broadcast except b queued %d copies, want 1 (to a2)", got)
 	}
 	if a2.q.len() != 1 || b.q.len() != 0 {

@@ -9,8 +9,15 @@ import (
 )
 
 // ErrUnsupportedVersion is wrapped by the refusal of a HELLO whose
-// protocol version this node cannot speak.
-var ErrUnsupportedVersion = errors.New("protocol version is not supported")
+// protocol version this node cannot speak. ErrUnsigned is the refusal of
+// a protocol 1 (unsigned) peer by a node that accepts only signed ones.
+// ErrBadProof is a handshake whose other side did not prove it holds the
+// key of the node id it claims.
+var (
+	ErrUnsupportedVersion = errors.New("protocol version is not supported")
+	ErrUnsigned           = errors.New("unsigned peers are not accepted")
+	ErrBadProof           = errors.New("handshake proof failed")
+)
 
 // versionError is the refusal of a HELLO with a version below
 // MinProtocolVersion.
@@ -47,6 +54,8 @@ var refusalPhrases = []struct {
 	{ErrAlreadyConnected.Error(), ErrAlreadyConnected},
 	{ErrTooManyPeers.Error(), ErrTooManyPeers},
 	{"protocol version ", ErrUnsupportedVersion},
+	{ErrUnsigned.Error(), ErrUnsigned},
+	{ErrBadProof.Error(), ErrBadProof},
 }
 
 // refused turns the reason of an ERR frame received in the handshake into

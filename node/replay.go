@@ -37,7 +37,7 @@ func newRecentLines(size int, maxAge time.Duration) *recentLines {
 
 // add remembers a line. It is a no-op on a nil *recentLines (replay off).
 func (r *recentLines) add(line string) {
-	if r == nil {
+	if r == nil || line == "" {
 		return
 	}
 	now := time.Since(r.start)

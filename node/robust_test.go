@@ -18,7 +18,12 @@ import (
 // hubCluster is g0 - hub - g1 over loopback TCP: the hub is the node under
 // attack, g0 and g1 are the good nodes that check it still forwards.
 func hubCluster(t *testing.T, tune func(*Config)) (*cluster, *Node) {
-	c := newCluster(t, transport.TCP{}, 3, tune)
+	c := newCluster(t, transport.TCP{}, 3, func(cfg *Config) {
+		cfg.AllowUnsigned = true // the hostile peers are played by hand, unsigned
+		if tune != nil {
+			tune(cfg)
+		}
+	})
 	c.link([][2]int{{1, 0}, {2, 0}})
 	return c, c.nodes[0]
 }
@@ -180,7 +185,7 @@ func TestConnectionBurst(t *testing.T) {
 // One peer flooding new messages cannot starve another: the good node's
 // messages get through while the flood goes on.
 func TestFloodingPeerDoesNotStarveOthers(t *testing.T) {
-	c, hub := hubCluster(t, nil)
+	c, hub := hubCluster(t, unsignedNodes) // an unsigned network: every flood message is relayed as it is
 	raw := dialRaw(t, transport.TCP{}, hub.Addr())
 	raw.handshake("00000000000000f1", "flooder")
 	go func() { // a sink, so the hub can forward to the flooder too
@@ -234,7 +239,7 @@ func TestMemoryBoundedUnderChurn(t *testing.T) {
 	}
 	seenMax := min(50_000, total/4)
 	tr := transport.TCP{}
-	hub, err := New(Config{Name: "hub", ListenAddr: "127.0.0.1:0", SeenMax: seenMax})
+	hub, err := New(Config{Name: "hub", ListenAddr: "127.0.0.1:0", SeenMax: seenMax, Unsigned: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,10 @@ import "github.com/p2p-chat/p2p/node/wire"
 // implementing the same two methods, using the peer set's broadcast and
 // the peer's verbs, and Node.emit for deliveries.
 type rule interface {
-	// publish sends a message this node originates (line is its MSG frame)
-	// and returns how many peers it was queued to.
-	publish(line string) int
-	// received handles a MSG frame from a peer. f is valid only during
-	// the call.
-	received(from *peer, f *wire.Frame)
+	// publish sends a message this node originates and returns how many
+	// peers it was queued to.
+	publish(m *outMsg) int
+	// received handles a MSG or SMSG frame from a peer. f is valid only
+	// during the call. An error ends the connection with it as the reason.
+	received(from *peer, f *wire.Frame) error
 }

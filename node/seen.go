@@ -73,7 +73,7 @@ func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
 	}
 	now := s.clock()
 	s.mu.Lock()
-	if !s.delivered.add(node, seq) {
+	if s.delivered.addSigned(node, seq, 0, 0) != isFresh {
 		if e, ok := s.entries[string(id)]; ok {
 			e.dups++
 			s.entries[string(id)] = e
@@ -89,6 +89,51 @@ func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
 	s.order = append(s.order, seenKey{id: key, first: now})
 	s.mu.Unlock()
 	return key, true
+}
+
+// has reports whether message seq of origin node was delivered, without
+// recording anything: a copy of a delivered message is a duplicate, and
+// needs no verification.
+func (s *seenSet) has(node, seq uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delivered.has(node, seq)
+}
+
+// duplicate counts a copy of a delivered message against its id's details.
+func (s *seenSet) duplicate(id string) {
+	s.mu.Lock()
+	if e, ok := s.entries[id]; ok {
+		e.dups++
+		s.entries[id] = e
+	}
+	s.mu.Unlock()
+}
+
+// addSigned records a verified signed message (id is NODE-ID-SEQ, ts its
+// signed time, now the local time, both Unix ms) and says whether it is
+// new, a duplicate, or stale (see deliveredLog.addSigned). Like add, it
+// is the atomic test-and-set.
+func (s *seenSet) addSigned(id string, node, seq uint64, ts, now int64, origin []byte) verdict {
+	at := s.clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.delivered.addSigned(node, seq, ts, now)
+	if v == isDuplicate {
+		if e, ok := s.entries[id]; ok {
+			e.dups++
+			s.entries[id] = e
+		}
+	}
+	if v != isFresh {
+		return v
+	}
+	if len(s.entries) >= s.max {
+		s.evictOldestLocked()
+	}
+	s.entries[id] = seenEntry{origin: s.internLocked(origin), first: at}
+	s.order = append(s.order, seenKey{id: id, first: at})
+	return v
 }
 
 // addOwn records an id this node made; it never collides.

@@ -145,7 +145,7 @@ func TestSeenMemoryPerEntry(t *testing.T) {
 func TestSeenTTLInANode(t *testing.T) {
 	onFakeClock(t, func(t *testing.T) {
 		tr := memnet.New(0)
-		c := newCluster(t, tr, 1, nil)
+		c := newCluster(t, tr, 1, unsignedNodes)
 		nd := c.nodes[0]
 		ttl := nd.Config().SeenTTL
 		raw := dialRaw(t, tr, nd.Addr())

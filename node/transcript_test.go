@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,10 +27,13 @@ func TestNetcatTranscript(t *testing.T) {
 	}
 
 	tr := transport.TCP{}
-	c := newCluster(t, tr, 1, func(cfg *Config) { cfg.Name = "alice" })
+	c := newCluster(t, tr, 1, func(cfg *Config) { cfg.Name = "alice"; cfg.AllowUnsigned = true })
 	alice := c.nodes[0]
 	raw := dialRaw(t, tr, alice.Addr())
-	expand := strings.NewReplacer("{ID}", alice.ID(), "{ADDR}", alice.Addr())
+	// A nonce is fresh each time; alice numbers her messages from the time
+	// she started.
+	nonce := regexp.MustCompile(`nonce=[A-Za-z0-9_-]{22}$`)
+	seq := ""
 	sc := bufio.NewScanner(strings.NewReader(string(script)))
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
@@ -38,15 +42,18 @@ func TestNetcatTranscript(t *testing.T) {
 		case strings.HasPrefix(text, "> "):
 			raw.send(text[2:])
 		case strings.HasPrefix(text, "< "):
-			want := expand.Replace(text[2:])
+			want := strings.NewReplacer("{ID}", alice.ID(), "{ADDR}", alice.Addr(), "{KEY}", alice.key.PublicText(), "{SEQ}", seq).Replace(text[2:])
 			got, err := raw.readLine()
+			got = nonce.ReplaceAllString(got, "nonce={NONCE}")
 			if err != nil || got != want {
 				t.Fatalf("netcat.txt:%d: read %q (%v), want %q", line, got, err, want)
 			}
 		case strings.HasPrefix(text, "! send "):
-			if _, err := alice.Send(text[len("! send "):]); err != nil {
+			sent, err := alice.Send(text[len("! send "):])
+			if err != nil {
 				t.Fatalf("netcat.txt:%d: %v", line, err)
 			}
+			seq = sent.ID[strings.IndexByte(sent.ID, '-')+1:]
 		default:
 			t.Fatalf("netcat.txt:%d: cannot replay %q", line, text)
 		}
@@ -56,8 +63,8 @@ func TestNetcatTranscript(t *testing.T) {
 	}
 	c.recs[0].waitDown(t, "hop count")
 	msgs := c.recs[0].messages()
-	if len(msgs) != 1 || msgs[0].Text != "hello from netcat" || msgs[0].From != "bob" {
-		t.Fatalf("alice delivered %+v, want the one message from bob", msgs)
+	if len(msgs) != 1 || msgs[0].Text != "hello from netcat" || msgs[0].From != "bob" || !msgs[0].Unverified {
+		t.Fatalf("alice delivered %+v, want the one message from bob, unverified", msgs)
 	}
 	if s := alice.Stats(); s.Duplicates != 1 || s.ProtocolErrors != 1 {
 		t.Fatalf("alice stats %+v, want 1 duplicate and 1 protocol error", s)

@@ -53,7 +53,7 @@ func firstLine(t *testing.T, bin string, args []string, pipeIn bool) string {
 	}
 	defer r.Close()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "GORACE=atexit_sleep_ms=0")
 	cmd.Stdout = w
 	cmd.Stderr = os.Stderr
 	var in *os.File

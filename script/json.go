@@ -54,6 +54,9 @@ func appendMessageJSON(b []byte, m node.Message) []byte {
 	b = strconv.AppendInt(b, int64(m.Hops), 10)
 	b = append(b, `,"text":`...)
 	b = appendJSONString(b, m.Text)
+	if m.Unverified {
+		b = append(b, `,"unverified":true`...)
+	}
 	return append(b, '}', '\n')
 }
 

@@ -17,6 +17,8 @@ type messageLine struct {
 	From   string `json:"from"`
 	Hops   int    `json:"hops"`
 	Text   string `json:"text"`
+	// Unverified is set only for an unsigned message.
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // The hand-built message line against encoding/json, for the choice

@@ -177,6 +177,11 @@ type statsLine struct {
 	TooLongForPeer uint64 `json:"too_long_for_peer"`
 	SeenOrigins    uint64 `json:"seen_origins"`
 	GapJumps       uint64 `json:"gap_jumps"`
+	BadSignatures  uint64 `json:"bad_signatures"`
+	BadProofs      uint64 `json:"bad_proofs"`
+	Stale          uint64 `json:"stale"`
+	FromFuture     uint64 `json:"from_future"`
+	Unverified     uint64 `json:"unverified"`
 }
 
 func newStatsLine(s node.Stats) statsLine {
@@ -187,6 +192,8 @@ func newStatsLine(s node.Stats) statsLine {
 		Transmissions: s.MsgsOut, ProtocolErrors: s.ProtocolErrors, SlowPeers: s.SlowPeers,
 		RefusedConns: s.RefusedConns, TooLongForPeer: s.TooLongForPeer,
 		SeenOrigins: uint64(s.SeenOrigins), GapJumps: s.GapJumps,
+		BadSignatures: s.BadSignatures, BadProofs: s.BadProofs, Stale: s.Stale,
+		FromFuture: s.FromFuture, Unverified: s.Unverified,
 	}
 }
 

@@ -44,6 +44,8 @@ type options struct {
 	maxInputLine int
 	version      bool
 	noHistory    bool
+	identityFile string // -identity; "" for the default path
+	ephemeral    bool   // -ephemeral: a throwaway key
 }
 
 // Main runs p2p with the process's signals: SIGINT and SIGTERM close the
@@ -330,6 +332,11 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 		return nil
 	})
 	fs.IntVar(&o.cfg.TargetPeers, "peers", d.TargetPeers, "with -join or join: connections to keep (at least 1, at most -max-peers)")
+	fs.StringVar(&o.identityFile, "identity", "", "the node's key `FILE` (ed25519, PEM, mode 0600; made if missing) (default <config dir>/p2p/keys/NAME.pem)")
+	fs.BoolVar(&o.ephemeral, "ephemeral", false, "run with a throwaway key: a new node id every start, no key file")
+	fs.BoolVar(&o.cfg.Unsigned, "unsigned", false, "speak protocol 1 only: no key, no signatures, every message believed (the tutorial's network; for lessons and benchmarks)")
+	fs.BoolVar(&o.cfg.AllowUnsigned, "allow-unsigned", false, "let unsigned (protocol 1) peers in, such as netcat; their messages are shown as unverified, via that peer")
+	fs.DurationVar(&o.cfg.MaxClockSkew, "max-clock-skew", d.MaxClockSkew, "refuse a signed message whose time is further ahead of this node's clock (more than 0)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return o, fs
 }
@@ -366,6 +373,7 @@ func checkFlags(o *options) error {
 		{"max-peers", int64(c.MaxPeers), 1},
 		{"peers", int64(c.TargetPeers), 1},
 		{"max-line", int64(c.MaxLineBytes), minMaxLine},
+		{"max-clock-skew", int64(c.MaxClockSkew), 1},
 	} {
 		if b.val < b.min {
 			if b.min == 1 {
@@ -375,6 +383,10 @@ func checkFlags(o *options) error {
 		}
 	}
 	switch {
+	case c.Unsigned && (o.identityFile != "" || o.ephemeral):
+		return fmt.Errorf("-unsigned: an unsigned node has no key; leave out -identity and -ephemeral")
+	case o.ephemeral && o.identityFile != "":
+		return fmt.Errorf("-ephemeral: a throwaway key has no file; leave out -identity")
 	case c.MaxLineBytes > maxMaxLine:
 		return fmt.Errorf("-max-line %d: must be at most %d", c.MaxLineBytes, maxMaxLine)
 	case c.MaxHops > maxHops:
@@ -391,7 +403,7 @@ func checkFlags(o *options) error {
 
 // durationFlags are the flags whose values are durations, for messages.
 var durationFlags = map[string]bool{"timeout": true, "seen-ttl": true, "slow-peer": true,
-	"handshake-timeout": true, "keepalive": true, "idle-timeout": true}
+	"handshake-timeout": true, "keepalive": true, "idle-timeout": true, "max-clock-skew": true}
 
 func flagValue(name string, v int64) string {
 	if durationFlags[name] {

@@ -51,6 +51,13 @@ func (o *output) print(event string, text func(b []byte) []byte, v any) {
 	o.lineDone(b)
 }
 
+// identity prints why the node runs with a throwaway key.
+func (o *output) identity(note string) {
+	o.print("identity", func(b []byte) []byte {
+		return fmt.Appendf(b, "identity: %s\n", note)
+	}, identityLine{Note: note})
+}
+
 // event prints one node event.
 func (o *output) event(ev node.Event) {
 	p := ev.Peer
@@ -96,7 +103,12 @@ func (o *output) message(m node.Message) {
 	} else {
 		b = append(b, "message from "...)
 		b = append(b, m.Origin...)
-		if m.From != m.Origin {
+		if m.Unverified {
+			// Nothing proves the origin: say who passed it on.
+			b = append(b, " (unverified, via "...)
+			b = append(b, m.From...)
+			b = append(b, ')')
+		} else if m.From != m.Origin {
 			b = append(b, " via "...)
 			b = append(b, m.From...)
 		}
@@ -182,13 +194,22 @@ func (o *output) peers(ps []node.PeerInfo) {
 		if len(ps) == 0 {
 			return append(b, "no peers\n"...)
 		}
+		shared := map[string]int{}
+		for _, p := range ps {
+			shared[p.Name]++
+		}
 		for _, p := range ps {
 			addr := p.Addr
 			if addr == "" {
 				addr = "-"
 			}
+			name := p.Name
+			if shared[name] > 1 {
+				// Two peers share the name: the id tells them apart.
+				name += "#" + p.ID
+			}
 			b = fmt.Appendf(b, "%s %s %s delivered=%d duplicates=%d sent=%d\n",
-				p.Name, addr, direction(p.Inbound), p.Delivered, p.Duplicates, p.MsgsOut)
+				name, addr, direction(p.Inbound), p.Delivered, p.Duplicates, p.MsgsOut)
 		}
 		return b
 	}, newPeersLine(ps))

@@ -45,6 +45,7 @@ func startP2P(tb testing.TB, bin, dir, name string, stdin io.Reader) (*exec.Cmd,
 	addrFile := filepath.Join(dir, name+".addr")
 	os.Remove(addrFile)
 	cmd := exec.Command(bin, "-json", "-name", name, "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-timeout", "5m")
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
 	cmd.Stdin = stdin
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()

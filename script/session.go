@@ -26,7 +26,8 @@ type Session struct {
 	syncReq   chan chan struct{} // asks the pump to print every pending event
 	pumpDone  chan struct{}
 	closeOnce sync.Once
-	failures  int // failed commands; owned by the goroutine running commands
+	closeKey  func() // releases the key file
+	failures  int    // failed commands; owned by the goroutine running commands
 
 	// cmdMu guards cmdCancel: how to stop the REPL command that is running
 	// (nil when none is).
@@ -37,8 +38,15 @@ type Session struct {
 // newSession starts a node and its event pump. The addr file, if asked for,
 // is written once the node listens.
 func newSession(opts *options, out *output, lookupEnv func(string) (string, bool)) (*Session, error) {
-	n, err := node.New(opts.cfg)
+	key, closeKey, note, err := openIdentity(opts)
 	if err != nil {
+		return nil, err
+	}
+	cfg := opts.cfg
+	cfg.Key = key
+	n, err := node.New(cfg)
+	if err != nil {
+		closeKey()
 		return nil, err
 	}
 	out.name, out.nodeID = n.Name(), n.ID()
@@ -51,9 +59,13 @@ func newSession(opts *options, out *output, lookupEnv func(string) (string, bool
 		lookupEnv: lookupEnv,
 		syncReq:   make(chan chan struct{}),
 		pumpDone:  make(chan struct{}),
+		closeKey:  closeKey,
 	}
 	go s.pump()
 	s.sync() // the listening event is the first line, before any command's
+	if note != "" {
+		out.identity(note)
+	}
 	if opts.addrFile != "" {
 		if err := writeFileAtomic(opts.addrFile, n.Addr()+"\n"); err != nil {
 			s.Close()
@@ -150,6 +162,7 @@ func (s *Session) Close() {
 	s.closeOnce.Do(func() {
 		s.n.Close()
 		<-s.pumpDone
+		s.closeKey()
 		s.out.flush()
 	})
 }

@@ -42,7 +42,7 @@ func testSession(t *testing.T, name string) (*Session, *syncBuffer) {
 func newTestSession(t *testing.T, name string, json bool) (*Session, *syncBuffer) {
 	t.Helper()
 	var out syncBuffer
-	opts := &options{cfg: node.Config{Name: name, ListenAddr: "127.0.0.1:0"}, timeout: 5 * time.Second, maxInputLine: 4096}
+	opts := &options{cfg: node.Config{Name: name, ListenAddr: "127.0.0.1:0"}, timeout: 5 * time.Second, maxInputLine: 4096, ephemeral: true}
 	o := newOutput(&out, &out, json)
 	t.Cleanup(o.close)
 	s, err := newSession(opts, o, env(map[string]string{}))

@@ -45,7 +45,7 @@ func TestSIGTERMReportsUnrunInput(t *testing.T) {
 			}
 			defer inW.Close()
 			cmd := exec.Command(bin, "-listen", "127.0.0.1:0")
-			cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+			cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "GORACE=atexit_sleep_ms=0")
 			cmd.Stdin = inR
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

@@ -25,11 +25,52 @@ func EncodeMsg(id string, hops int, origin, text []byte) string {
 	return sb.String()
 }
 
-func EncodeHello(version int, nodeID, name, listen string, maxLine int) string {
+// EncodeHello returns a HELLO line. key and nonce (wire forms) are given
+// by a node that speaks protocol 2, and empty for protocol 1.
+func EncodeHello(version int, nodeID, name, listen string, maxLine int, key, nonce string) string {
 	if listen == "" {
 		listen = "-"
 	}
-	return fmt.Sprintf("%s %d %s %s %s max-line=%d\n", frameHello, version, nodeID, name, listen, maxLine)
+	if key == "" {
+		return fmt.Sprintf("%s %d %s %s %s max-line=%d\n", frameHello, version, nodeID, name, listen, maxLine)
+	}
+	return fmt.Sprintf("%s %d %s %s %s max-line=%d key=%s nonce=%s\n", frameHello, version, nodeID, name, listen, maxLine, key, nonce)
+}
+
+// EncodeAuth returns the AUTH line of a handshake proof (its wire form).
+func EncodeAuth(sig string) string { return frameAuth + " " + sig + "\n" }
+
+// SignedPart returns the bytes an origin signs: "KEY SEQ TIME NAME TEXT",
+// which is also the tail of its SMSG line, so a receiver verifies the
+// bytes it received without building them again.
+func SignedPart(key string, seq uint64, unixMilli int64, name, text string) []byte {
+	b := make([]byte, 0, len(key)+len(name)+len(text)+44)
+	b = append(b, key...)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, unixMilli, 10)
+	b = append(b, ' ')
+	b = append(b, name...)
+	b = append(b, ' ')
+	return append(b, text...)
+}
+
+// EncodeSignedMsg returns the SMSG line of a signed message: hops, the
+// signature (wire form) and the signed part.
+func EncodeSignedMsg(hops int, sig string, signed []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(frameSMsg) + len(sig) + len(signed) + 10)
+	sb.WriteString(frameSMsg)
+	sb.WriteByte(' ')
+	var num [8]byte
+	sb.Write(strconv.AppendInt(num[:0], int64(hops), 10))
+	sb.WriteByte(' ')
+	sb.WriteString(sig)
+	sb.WriteByte(' ')
+	sb.Write(signed)
+	sb.WriteByte('\n')
+	return sb.String()
 }
 
 const (

@@ -8,7 +8,7 @@ import (
 // Version is the highest wire protocol version this package speaks.
 // MinVersion is the lowest it accepts. See docs/protocol.md.
 const (
-	Version    = 1
+	Version    = 2
 	MinVersion = 1
 )
 
@@ -21,6 +21,8 @@ const (
 	framePing  = "PING"
 	frameAsk   = "GETPEERS"
 	framePeers = "PEERS"
+	frameAuth  = "AUTH"
+	frameSMsg  = "SMSG"
 )
 
 // Wire limits that do not depend on Config.
@@ -45,6 +47,8 @@ const (
 	KindGetPeers
 	KindPeers
 	KindUnknown
+	KindAuth      // protocol 2: the handshake proof
+	KindSignedMsg // protocol 2: a signed message
 )
 
 // Frame is one decoded line. Its byte slices point into the Reader's buffer
@@ -59,12 +63,20 @@ type Frame struct {
 	NodeID  []byte
 	Name    []byte
 	Listen  []byte
+	Key     []byte // protocol 2: the sender's public key (wire form), from key=
+	Nonce   []byte // protocol 2: the sender's fresh nonce (wire form), from nonce=
 
-	// MSG
+	// MSG, SMSG (ID is MSG's only)
 	ID     []byte
 	Hops   int
-	Origin []byte
+	Origin []byte // the origin's name
 	Text   []byte
+
+	// SMSG (Key above is the origin's key) and AUTH (Sig only)
+	Sig    []byte // the signature, wire form
+	Seq    uint64 // the origin's sequence number
+	Time   int64  // when the origin signed it, Unix milliseconds
+	Signed []byte // the bytes the signature covers: "KEY SEQ TIME NAME TEXT" (see SignedPart)
 
 	// ERR, BYE
 	Reason []byte
@@ -95,8 +107,19 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-// MaxText is the longest message text that fits in a MSG line of at most
-// maxLine bytes whatever its id, hop count and origin.
+// MaxText is the longest message text that fits in a MSG or SMSG line of
+// at most maxLine bytes whatever its id, hop count, origin, key, numbers
+// and signature.
 func MaxText(maxLine int) int {
-	return maxLine - (len(frameMsg) + 1 + maxTokenLen + 1 + 5 + 1 + maxTokenLen + 1)
+	msg := len(frameMsg) + 1 + maxTokenLen + 1 + 5 + 1 + maxTokenLen + 1
+	smsg := len(frameSMsg) + 1 + 5 + 1 + sigLen + 1 + keyLen + 1 + 19 + 1 + 19 + 1 + maxTokenLen + 1
+	return maxLine - max(msg, smsg)
 }
+
+// keyLen, sigLen and nonceLen are the lengths of a public key, a signature
+// and a nonce on the wire (unpadded base64url of 32, 64 and 16 bytes).
+const (
+	keyLen   = 43
+	sigLen   = 86
+	nonceLen = 22
+)

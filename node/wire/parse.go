@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"math"
 	"net"
 	"strconv"
 	"unicode/utf8"
@@ -42,10 +43,20 @@ func parseFrame(line []byte, f *Frame) error {
 	case framePeers:
 		f.Kind = KindPeers
 		return parsePeers(rest, f)
+	case frameSMsg:
+		f.Kind = KindSignedMsg
+		return parseSignedMsg(rest, f)
+	case frameAuth:
+		f.Kind = KindAuth
+		if !isB64(rest, sigLen) {
+			return Errorf("AUTH needs: AUTH SIGNATURE (%d characters of base64url)", sigLen)
+		}
+		f.Sig = rest
+		return nil
 	default:
 		f.Kind = KindUnknown
 		if !isFrameWord(word) {
-			return Errorf("frame type %q is not an upper-case word (this node knows HELLO MSG ERR BYE PING GETPEERS PEERS)", truncate(word, maxTokenLen))
+			return Errorf("frame type %q is not an upper-case word (this node knows HELLO AUTH MSG SMSG ERR BYE PING GETPEERS PEERS)", truncate(word, maxTokenLen))
 		}
 		return nil
 	}
@@ -116,9 +127,92 @@ func parseHello(rest []byte, f *Frame) error {
 				return Errorf("HELLO max-line %q is not a number from %d to %d", truncate(val, 16), MinMaxLine, 1<<30)
 			}
 			f.MaxLine = n
+		} else if val, ok := bytes.CutPrefix(opt, []byte("key=")); ok {
+			if !isB64(val, keyLen) {
+				return Errorf("HELLO key is not a public key (%d characters of base64url)", keyLen)
+			}
+			f.Key = val
+		} else if val, ok := bytes.CutPrefix(opt, []byte("nonce=")); ok {
+			if !isB64(val, nonceLen) {
+				return Errorf("HELLO nonce is not %d characters of base64url", nonceLen)
+			}
+			f.Nonce = val
 		}
 	}
 	return nil
+}
+
+// parseSignedMsg decodes "hops sig key seq time name text".
+func parseSignedMsg(rest []byte, f *Frame) error {
+	const usage = "SMSG needs: SMSG HOPS SIGNATURE KEY SEQ TIME NAME TEXT"
+	var fields [6][]byte
+	for i := range fields {
+		var ok bool
+		fields[i], rest, ok = bytes.Cut(rest, []byte{' '})
+		if !ok {
+			return Errorf(usage)
+		}
+	}
+	h, err := parseHops(fields[0])
+	if err != nil {
+		return err
+	}
+	if !isB64(fields[1], sigLen) {
+		return Errorf("SMSG signature is not %d characters of base64url", sigLen)
+	}
+	if !isB64(fields[2], keyLen) {
+		return Errorf("SMSG key is not a public key (%d characters of base64url)", keyLen)
+	}
+	seq, ok := parseDecimal(fields[3])
+	if !ok || seq == 0 {
+		return Errorf("SMSG sequence number %q is not a number from 1 to 2^63-1", truncate(fields[3], 24))
+	}
+	ts, ok := parseDecimal(fields[4])
+	if !ok {
+		return Errorf("SMSG time %q is not Unix milliseconds", truncate(fields[4], 24))
+	}
+	if err := checkToken("origin", fields[5]); err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return Errorf("SMSG text is empty")
+	}
+	if err := checkControl("text", rest); err != nil {
+		return err
+	}
+	f.Hops, f.Sig, f.Key, f.Seq, f.Time, f.Origin, f.Text = h, fields[1], fields[2], seq, int64(ts), fields[5], rest
+	// The signed part runs from the key to the end of the text.
+	f.Signed = fields[2][:len(fields[2])+1+len(fields[3])+1+len(fields[4])+1+len(fields[5])+1+len(rest)]
+	return nil
+}
+
+// parseDecimal parses 1 to 19 decimal digits without a leading zero (one
+// spelling per number, which the signature covers) up to 2^63-1.
+func parseDecimal(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 || len(b) > 1 && b[0] == '0' {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, n <= math.MaxInt64
+}
+
+// isB64 reports whether b is n characters of the base64url alphabet.
+func isB64(b []byte, n int) bool {
+	if len(b) != n {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // parsePeers decodes "addr addr ...": 0 to 32 listen addresses, each

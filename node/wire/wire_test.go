@@ -19,6 +19,9 @@ func TestParseFrameValid(t *testing.T) {
 		{"MSG 00000000000000ab-2 7 o héllo 世界", Frame{Kind: KindMsg, ID: b("00000000000000ab-2"), Hops: 7, Origin: b("o"), Text: b("héllo 世界")}},
 		{"HELLO 1 3f2a9c0d1e2b4a5c alice 127.0.0.1:55555", Frame{Kind: KindHello, Version: 1, NodeID: b("3f2a9c0d1e2b4a5c"), Name: b("alice"), Listen: b("127.0.0.1:55555")}},
 		{"HELLO 2 00000000000000aa bob [::1]:1 extra fields ignored", Frame{Kind: KindHello, Version: 2, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("[::1]:1")}},
+		{"HELLO 2 00000000000000aa bob - max-line=600 key=" + testKey + " nonce=" + testNonce, Frame{Kind: KindHello, Version: 2, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("-"), MaxLine: 600, Key: b(testKey), Nonce: b(testNonce)}},
+		{"AUTH " + testSig, Frame{Kind: KindAuth, Sig: b(testSig)}},
+		{"SMSG 3 " + testSig + " " + testKey + " 17 1700000000000 alice hi  there", Frame{Kind: KindSignedMsg, Hops: 3, Sig: b(testSig), Key: b(testKey), Seq: 17, Time: 1700000000000, Origin: b("alice"), Text: b("hi  there"), Signed: b(testKey + " 17 1700000000000 alice hi  there")}},
 		{"HELLO 1 00000000000000aa bob -", Frame{Kind: KindHello, Version: 1, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("-")}},
 		{"HELLO 1 00000000000000aa bob - max-line=1024 future=x", Frame{Kind: KindHello, Version: 1, NodeID: b("00000000000000aa"), Name: b("bob"), Listen: b("-"), MaxLine: 1024}},
 		{"ERR something went wrong", Frame{Kind: KindErr, Reason: b("something went wrong")}},
@@ -51,6 +54,22 @@ func TestParseFrameMalformed(t *testing.T) {
 	}{
 		{"", "empty line"},
 		{"MSG", "MSG needs"},
+		{"AUTH", "AUTH needs"},
+		{"AUTH " + testSig + "=", "AUTH needs"},
+		{"AUTH " + testSig[:85] + "!", "AUTH needs"},
+		{"HELLO 2 00000000000000aa bob - key=short nonce=" + testNonce, "HELLO key"},
+		{"HELLO 2 00000000000000aa bob - key=" + testKey + " nonce=x", "HELLO nonce"},
+		{"SMSG 1 " + testSig + " " + testKey + " 17 1700000000000 alice", "SMSG needs"},
+		{"SMSG 1 " + testSig + " " + testKey + " 17 1700000000000 alice ", "SMSG text is empty"},
+		{"SMSG x " + testSig + " " + testKey + " 17 1700000000000 alice t", "hop count"},
+		{"SMSG 1 " + testSig[1:] + " " + testKey + " 17 1700000000000 alice t", "SMSG signature"},
+		{"SMSG 1 " + testSig + " " + testKey[1:] + " 17 1700000000000 alice t", "SMSG key"},
+		{"SMSG 1 " + testSig + " " + testKey + " 0 1700000000000 alice t", "sequence number"},
+		{"SMSG 1 " + testSig + " " + testKey + " 017 1700000000000 alice t", "sequence number"},
+		{"SMSG 1 " + testSig + " " + testKey + " 9223372036854775808 1700000000000 alice t", "sequence number"},
+		{"SMSG 1 " + testSig + " " + testKey + " 17 -1 alice t", "SMSG time"},
+		{"SMSG 1 " + testSig + " " + testKey + " 17 1700000000000 al!ce t", "origin"},
+		{"SMSG 1 " + testSig + " " + testKey + " 17 1700000000000 alice t\x01", "control character"},
 		{"MSG id", "MSG needs"},
 		{"MSG 00000000000000aa-1 1", "MSG needs"},
 		{"MSG 00000000000000aa-1 1 origin", "MSG needs"},
@@ -237,5 +256,30 @@ func sameFrame(a, b Frame) bool {
 	eq := func(x, y []byte) bool { return string(x) == string(y) }
 	return a.Kind == b.Kind && a.Version == b.Version && a.Hops == b.Hops && a.MaxLine == b.MaxLine &&
 		eq(a.NodeID, b.NodeID) && eq(a.Name, b.Name) && eq(a.Listen, b.Listen) &&
-		eq(a.ID, b.ID) && eq(a.Origin, b.Origin) && eq(a.Text, b.Text) && eq(a.Reason, b.Reason)
+		eq(a.ID, b.ID) && eq(a.Origin, b.Origin) && eq(a.Text, b.Text) && eq(a.Reason, b.Reason) &&
+		eq(a.Key, b.Key) && eq(a.Nonce, b.Nonce) && eq(a.Sig, b.Sig) && a.Seq == b.Seq && a.Time == b.Time &&
+		eq(a.Signed, b.Signed)
+}
+
+// Wire forms of a key, a nonce and a signature, of the right shapes (the
+// wire does not check signatures; package identity does).
+var (
+	testKey   = strings.Repeat("k", 42) + "A"
+	testNonce = strings.Repeat("n", 21) + "A"
+	testSig   = strings.Repeat("s", 85) + "A"
+)
+
+func TestSignedPartIsTheTailOfTheLine(t *testing.T) {
+	signed := SignedPart(testKey, 42, 1700000000123, "alice", "hello there")
+	line := EncodeSignedMsg(7, testSig, signed)
+	var f Frame
+	if err := parseFrame([]byte(strings.TrimSuffix(line, "\n")), &f); err != nil {
+		t.Fatal(err)
+	}
+	if string(f.Signed) != string(signed) || f.Seq != 42 || f.Time != 1700000000123 || f.Hops != 7 {
+		t.Fatalf("parsed %+v from %q", f, line)
+	}
+	if n := len(line) - 1 - len("hello there"); MaxText(65536) > 65536-n {
+		t.Fatalf("MaxText(65536) = %d leaves no room for the SMSG fields (%d bytes here)", MaxText(65536), n)
+	}
 }
