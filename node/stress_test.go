@@ -25,7 +25,7 @@ func TestStressChurningGraph(t *testing.T) {
 	const (
 		nodes   = 20
 		senders = 5
-		each    = 150 // signed: about 15,000 verifications
+		each    = 150  // signed: about 15,000 verifications
 		extra   = 20   // edges beyond the spanning tree
 		chaos   = 1000 // at most this many cut-and-dial operations
 	)
