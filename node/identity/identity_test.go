@@ -1,7 +1,9 @@
 package identity
 
 import (
+	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,4 +140,46 @@ func TestFileRefusals(t *testing.T) {
 			t.Errorf("%s: %v, want an error saying %q", name, err, c.want)
 		}
 	}
+}
+
+// TestVerifyAgreesWithStdlib: verify (curve25519-voi) says yes exactly
+// where crypto/ed25519 does: genuine signatures, flipped bits anywhere,
+// another context, another key.
+func TestVerifyAgreesWithStdlib(t *testing.T) {
+	k, _ := Generate()
+	other, _ := Generate()
+	msg := []byte("KEY 1 1700000000000 alice agree")
+	sig := k.sign(msgContext, msg)
+	std := func(pub ed25519.PublicKey, ctx string, m, s []byte) bool {
+		return ed25519.VerifyWithOptions(pub, m, s, &ed25519.Options{Context: ctx}) == nil
+	}
+	check := func(what string, pub ed25519.PublicKey, ctx string, m, s []byte) {
+		t.Helper()
+		if got, want := verify(pub, ctx, m, s), std(pub, ctx, m, s); got != want {
+			t.Errorf("%s: verify says %v, crypto/ed25519 %v", what, got, want)
+		}
+	}
+	check("genuine", k.Public(), msgContext, msg, sig)
+	check("other context", k.Public(), authContext, msg, sig)
+	check("other key", other.Public(), msgContext, msg, sig)
+	for i := range len(sig) * 8 {
+		s := append([]byte(nil), sig...)
+		s[i/8] ^= 1 << (i % 8)
+		check(fmt.Sprintf("signature bit %d", i), k.Public(), msgContext, msg, s)
+	}
+	for i := range len(msg) * 8 {
+		m := append([]byte(nil), msg...)
+		m[i/8] ^= 1 << (i % 8)
+		check(fmt.Sprintf("message bit %d", i), k.Public(), msgContext, m, sig)
+	}
+	// S + L: the same point, a non-canonical scalar; both must refuse it.
+	s := append([]byte(nil), sig...)
+	l := []byte{0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}
+	carry := 0
+	for i := range 32 {
+		v := int(s[32+i]) + int(l[i]) + carry
+		s[32+i], carry = byte(v), v>>8
+	}
+	check("non-canonical S", k.Public(), msgContext, msg, s)
 }

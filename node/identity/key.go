@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // PublicKeySize and SignatureSize are the sizes of a raw key and signature.
@@ -136,11 +138,16 @@ func (k *Key) sign(context string, b []byte) []byte {
 	return sig
 }
 
+// verify checks an Ed25519ctx signature with curve25519-voi, which
+// verifies in about 29 µs here where crypto/ed25519 takes 52 µs (a relay
+// verifies every message it forwards, so this is most of its CPU), with
+// the options that accept exactly what crypto/ed25519 accepts.
+// TestVerifyAgreesWithStdlib compares the two.
 func verify(pub ed25519.PublicKey, context string, b, sig []byte) bool {
 	if len(pub) != PublicKeySize || len(sig) != SignatureSize {
 		return false
 	}
-	return ed25519.VerifyWithOptions(pub, b, sig, &ed25519.Options{Context: context}) == nil
+	return voi.VerifyWithOptions(voi.PublicKey(pub), b, sig, &voi.Options{Context: context, Verify: voi.VerifyOptionsStdLib})
 }
 
 // Transcript is what each side of a handshake signs: its role, both
