@@ -53,6 +53,15 @@ func Generate() (*Key, error) {
 	return fromPrivate(priv), nil
 }
 
+// FromSeed makes the key of a 32-byte seed (RFC 8032's private key):
+// the same seed gives the same key, for tests and fuzzing.
+func FromSeed(seed []byte) (*Key, error) {
+	if len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("identity: a seed has %d bytes, not %d", ed25519.SeedSize, len(seed))
+	}
+	return fromPrivate(ed25519.NewKeyFromSeed(seed)), nil
+}
+
 func fromPrivate(priv ed25519.PrivateKey) *Key {
 	pub := priv.Public().(ed25519.PublicKey)
 	return &Key{priv: priv, pub: pub, id: NodeID(pub), text: EncodeKey(pub)}
