@@ -4,17 +4,21 @@ import (
 	"bufio"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/p2p-chat/p2p/node/identity"
+	"github.com/p2p-chat/p2p/node/wire"
 	"github.com/p2p-chat/p2p/script"
 )
 
@@ -49,6 +53,7 @@ func TestScenarios(t *testing.T) {
 			"jsonlines": cmdJSONLines,
 			"redact":    cmdRedact,
 			"rawtcp":    cmdRawTCP,
+			"preclaim":  cmdPreclaim,
 		},
 	})
 }
@@ -152,4 +157,97 @@ func cmdRawTCP(ts *testscript.TestScript, neg bool, args []string) {
 	reply, err := io.ReadAll(conn)
 	ts.Check(err)
 	ts.Stdout().Write(reply)
+}
+
+// cmdPreclaim is `preclaim ADDR VICTIM-ID N`: it plays the attacker of
+// docs/security.md's first row, as a protocol 2 node with a key of its own.
+// It connects to ADDR, waits for a message of the victim's (the node with
+// that id) to learn its key and last sequence number, and sends N messages in the victim's key with the
+// next N numbers and signatures that are not the victim's. Once the node
+// has cut it, it connects again and sends one genuine message of its own,
+// "attack done" (with a new key), so the victim knows when to speak. It prints what the
+// node said to it.
+func cmdPreclaim(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: preclaim ADDR VICTIM-ID N")
+	}
+	count, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	me, err := identity.Generate()
+	ts.Check(err)
+
+	conn, r := signedDial(ts, args[0], me)
+	var last uint64
+	var victimKey string
+	for last == 0 {
+		line, err := r.ReadString('\n')
+		ts.Check(err)
+		f := strings.Fields(line)
+		if len(f) < 6 || f[0] != "SMSG" {
+			continue
+		}
+		var buf [identity.PublicKeySize + 2]byte
+		if pub, err := identity.DecodeKey(buf[:], []byte(f[3])); err == nil && identity.NodeID(pub) == args[1] {
+			victimKey = f[3]
+			last, err = strconv.ParseUint(f[4], 10, 64)
+			ts.Check(err)
+		}
+	}
+	var claims strings.Builder
+	for i := range uint64(count) {
+		signed := wire.SignedPart(victimKey, last+1+i, time.Now().UnixMilli(), "v", "censored")
+		claims.WriteString(wire.EncodeSignedMsg(1, strings.Repeat("A", identity.EncodedSigLen), signed))
+	}
+	conn.Write([]byte(claims.String())) // the node cuts us part way
+	reply, _ := io.ReadAll(r)
+	for _, line := range strings.Split(string(reply), "\n") {
+		if strings.HasPrefix(line, "ERR ") {
+			fmt.Fprintln(ts.Stdout(), line)
+		}
+	}
+	conn.Close()
+
+	// A new key: the node may not have let go of the cut connection yet
+	// (it would refuse the same node as already connected), and keys are
+	// free anyway.
+	me, err = identity.Generate()
+	ts.Check(err)
+	conn, _ = signedDial(ts, args[0], me)
+	defer conn.Close()
+	signed := wire.SignedPart(me.PublicText(), 1, time.Now().UnixMilli(), "mallory", "attack done")
+	_, err = conn.Write([]byte(wire.EncodeSignedMsg(1, me.SignMessage(signed), signed)))
+	ts.Check(err)
+	conn.(*net.TCPConn).CloseWrite()
+	io.Copy(io.Discard, conn)
+}
+
+// signedDial connects to addr and completes a protocol 2 handshake as a
+// node named mallory with key.
+func signedDial(ts *testscript.TestScript, addr string, key *identity.Key) (net.Conn, *bufio.Reader) {
+	conn, err := net.DialTimeout("tcp", addr, addrWait)
+	ts.Check(err)
+	conn.SetDeadline(time.Now().Add(addrWait))
+	r := bufio.NewReader(conn)
+	ours := identity.NewNonce()
+	_, err = conn.Write([]byte(wire.EncodeHello(2, key.ID(), "mallory", "", 65536, key.PublicText(), ours)))
+	ts.Check(err)
+	hello, err := r.ReadString('\n')
+	ts.Check(err)
+	f := strings.Fields(hello)
+	var theirs string
+	for _, opt := range f {
+		if v, ok := strings.CutPrefix(opt, "nonce="); ok {
+			theirs = v
+		}
+	}
+	if len(f) < 3 || f[0] != "HELLO" || theirs == "" {
+		ts.Fatalf("preclaim: the node answered %q", hello)
+	}
+	proof := key.SignProof(identity.Transcript(true, []byte(theirs), []byte(ours), key.ID(), f[2], nil))
+	_, err = conn.Write([]byte(wire.EncodeAuth(proof)))
+	ts.Check(err)
+	if auth, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(auth, "AUTH ") {
+		ts.Fatalf("preclaim: the node answered %q (%v) to our proof", auth, err)
+	}
+	return conn, r
 }
