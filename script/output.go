@@ -27,7 +27,15 @@ type output struct {
 	mu     sync.Mutex
 	stderr io.Writer
 	writerState
+	// originIDs remembers the node id each origin name was first seen
+	// with, for the text output: a message whose origin's name was first
+	// seen with another id shows as NAME#ID (names are not unique; ids
+	// are). At most maxOriginNames names; past it the table starts again.
+	originIDs map[string]string
 }
+
+// maxOriginNames bounds output.originIDs.
+const maxOriginNames = 10_000
 
 func newOutput(stdout, stderr io.Writer, json bool) *output {
 	o := &output{json: json, stderr: stderr}
@@ -103,6 +111,10 @@ func (o *output) message(m node.Message) {
 	} else {
 		b = append(b, "message from "...)
 		b = append(b, m.Origin...)
+		if id := o.originIDLocked(m); id != "" {
+			b = append(b, '#')
+			b = append(b, id...)
+		}
 		if m.Unverified {
 			// Nothing proves the origin: say who passed it on.
 			b = append(b, " (unverified, via "...)
@@ -123,6 +135,36 @@ func (o *output) message(m node.Message) {
 		b = append(b, '\n')
 	}
 	o.lineDone(b)
+}
+
+// originIDLocked returns the node id to show after a message's origin
+// name: "" when the name was first seen with this id (the usual case),
+// else the id. The id is the part of the message id before its last dash.
+func (o *output) originIDLocked(m node.Message) string {
+	i := strings.LastIndexByte(m.ID, '-')
+	if i <= 0 {
+		return ""
+	}
+	id := m.ID[:i]
+	if m.Origin == o.name {
+		// Our own name is ours: anyone else using it is shown with its id.
+		if id == o.nodeID {
+			return ""
+		}
+		return id
+	}
+	if o.originIDs == nil || len(o.originIDs) >= maxOriginNames {
+		o.originIDs = make(map[string]string)
+	}
+	first, ok := o.originIDs[m.Origin]
+	if !ok {
+		o.originIDs[m.Origin] = id
+		return ""
+	}
+	if first == id {
+		return ""
+	}
+	return id
 }
 
 func direction(inbound bool) string {
