@@ -5,17 +5,25 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
 // BenchmarkChain3TCP sends b.N messages of 100-byte texts into the first
 // node of a chain of 3 over loopback TCP and waits until the last node has
-// delivered them all. msgs/s is the figure in docs/performance.md.
+// delivered them all, signed (protocol 2: one signature, two
+// verifications a message) and unsigned (protocol 1). msgs/s is the
+// figure in docs/performance.md.
 func BenchmarkChain3TCP(b *testing.B) {
+	b.Run("signed", func(b *testing.B) { benchChain3TCP(b, false) })
+	b.Run("unsigned", func(b *testing.B) { benchChain3TCP(b, true) })
+}
+
+func benchChain3TCP(b *testing.B, unsigned bool) {
 	nodes := make([]*Node, 3)
 	for i := range nodes {
-		nd, err := New(Config{Name: fmt.Sprintf("n%d", i), ListenAddr: "127.0.0.1:0"})
+		nd, err := New(Config{Name: fmt.Sprintf("n%d", i), ListenAddr: "127.0.0.1:0", Unsigned: unsigned})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -54,13 +62,14 @@ func BenchmarkChain3TCP(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// BenchmarkRelay measures one node relaying: a raw peer writes b.N
-// pre-encoded MSG frames (100-byte texts) into the node, which delivers
-// each once and forwards it to a second raw peer that discards what it
-// reads. allocs/op is the allocations per forwarded message.
+// BenchmarkRelay measures one unsigned node relaying: a raw peer writes
+// b.N pre-encoded MSG frames (100-byte texts) into the node, which
+// delivers each once and forwards it to a second raw peer that discards
+// what it reads. allocs/op is the allocations per forwarded message.
+// BenchmarkRelaySigned is the same with signed messages.
 func BenchmarkRelay(b *testing.B) {
 	tr := memnet.New(1 << 20)
-	nd, err := New(Config{Name: "relay", ListenAddr: "127.0.0.1:0", Transport: tr})
+	nd, err := New(Config{Name: "relay", ListenAddr: "127.0.0.1:0", Transport: tr, Unsigned: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,6 +104,54 @@ func BenchmarkRelay(b *testing.B) {
 			}
 		}
 	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	go in.conn.Write(frames)
+	<-delivered
+	b.StopTimer()
+	if s := nd.Stats(); s.Forwarded != uint64(b.N) {
+		b.Fatalf("forwarded %d of %d", s.Forwarded, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+func BenchmarkRelaySigned(b *testing.B) {
+	tr := memnet.New(1 << 20)
+	nd, err := New(Config{Name: "relay", ListenAddr: "127.0.0.1:0", Transport: tr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { nd.Close() })
+	<-nd.Events() // listening
+	delivered := make(chan struct{})
+	go func() {
+		got := 0
+		for ev := range nd.Events() {
+			if ev.Kind == EventMessage {
+				if got++; got == b.N {
+					close(delivered)
+				}
+			}
+		}
+	}()
+	in := dialSigned(b, tr, nd.Addr(), "in", nil)
+	out := dialSigned(b, tr, nd.Addr(), "out", nil)
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := out.conn.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	text := strings.Repeat("x", 100)
+	var sb strings.Builder
+	now := time.Now().UnixMilli()
+	for i := 0; i < b.N; i++ {
+		sb.WriteString(signedLine(in.key, 1, uint64(i+1), now, "in", text))
+		sb.WriteByte('\n')
+	}
+	frames := []byte(sb.String())
 	b.ReportAllocs()
 	b.ResetTimer()
 	go in.conn.Write(frames)
