@@ -157,6 +157,10 @@ func TestSquattedIDAndHijack(t *testing.T) {
 	k, _ := identity.Generate()
 	squat.send(strings.TrimSuffix(wire.EncodeHello(2, victim.ID(), "n0", "", 65536, k.PublicText(), identity.NewNonce()), "\n"))
 	squat.expect("ERR protocol error: HELLO node id " + victim.ID() + " is not the id of its key")
+	c.recs[1].waitFor(t, "the squat reported", func() bool { return len(c.recs[1].errs) == 1 })
+	if s := target.Stats(); s.ProtocolErrors != 1 {
+		t.Fatalf("target stats %+v: want the squat counted as 1 protocol error", s)
+	}
 
 	// Claim it with the victim's own key: no proof, no peer.
 	hijack := func() {

@@ -244,6 +244,10 @@ func (n *Node) handshakeIn(conn net.Conn) {
 // refuseIn ends an inbound handshake with ERR (a full node names others
 // first, so a joining node can find a place) and reports it.
 func (n *Node) refuseIn(conn net.Conn, h hello, err error) {
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		n.protoErrs.Add(1)
+	}
 	if errors.Is(err, ErrTooManyPeers) {
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
 		conn.Write([]byte(wire.EncodePeers(n.peerAddrs())))
