@@ -24,10 +24,12 @@ type peerLine struct {
 	Addr    string `json:"addr"`
 	Remote  string `json:"remote"`
 	Inbound bool   `json:"inbound"`
+	// Unsigned is set only for a protocol 1 link (-allow-unsigned).
+	Unsigned bool `json:"unsigned,omitempty"`
 }
 
 func newPeerLine(p node.Peer) peerLine {
-	return peerLine{Peer: p.Name, ID: p.ID, Addr: p.Addr, Remote: p.Remote, Inbound: p.Inbound}
+	return peerLine{Peer: p.Name, ID: p.ID, Addr: p.Addr, Remote: p.Remote, Inbound: p.Inbound, Unsigned: p.Protocol == 1}
 }
 
 type disconnectedLine struct {
@@ -95,6 +97,7 @@ type peerRow struct {
 	BytesIn    uint64 `json:"bytes_in"`
 	BytesOut   uint64 `json:"bytes_out"`
 	Queued     int    `json:"queued"`
+	Unsigned   bool   `json:"unsigned,omitempty"` // a protocol 1 link
 }
 
 func newPeersLine(ps []node.PeerInfo) peersLine {
@@ -104,6 +107,7 @@ func newPeersLine(ps []node.PeerInfo) peersLine {
 			Name: p.Name, ID: p.ID, Addr: p.Addr, Remote: p.Remote, Inbound: p.Inbound, Since: jsonTime(p.Since),
 			Delivered: p.Delivered, Duplicates: p.Duplicates, Sent: p.MsgsOut, Relayed: p.Relayed,
 			FramesIn: p.FramesIn, FramesOut: p.FramesOut, BytesIn: p.BytesIn, BytesOut: p.BytesOut, Queued: p.Queued,
+			Unsigned: p.Protocol == 1,
 		})
 	}
 	return peersLine{rows}

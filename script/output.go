@@ -76,7 +76,7 @@ func (o *output) event(ev node.Event) {
 		}, listeningLine{Name: o.name, ID: o.nodeID, Addr: ev.Addr})
 	case node.EventPeerUp:
 		o.print("connected", func(b []byte) []byte {
-			return fmt.Appendf(b, "connected to %s (%s)\n", p.Name, direction(p.Inbound))
+			return fmt.Appendf(b, "connected to %s (%s%s)\n", p.Name, direction(p.Inbound), unsignedNote(p))
 		}, newPeerLine(p))
 	case node.EventPeerDown:
 		o.print("disconnected", func(b []byte) []byte {
@@ -167,6 +167,14 @@ func (o *output) originIDLocked(m node.Message) string {
 	return id
 }
 
+// unsignedNote marks a protocol 1 link in the text output.
+func unsignedNote(p node.Peer) string {
+	if p.Protocol == 1 {
+		return ", unsigned"
+	}
+	return ""
+}
+
 func direction(inbound bool) string {
 	if inbound {
 		return "inbound"
@@ -250,8 +258,12 @@ func (o *output) peers(ps []node.PeerInfo) {
 				// Two peers share the name: the id tells them apart.
 				name += "#" + p.ID
 			}
-			b = fmt.Appendf(b, "%s %s %s delivered=%d duplicates=%d sent=%d\n",
+			b = fmt.Appendf(b, "%s %s %s delivered=%d duplicates=%d sent=%d",
 				name, addr, direction(p.Inbound), p.Delivered, p.Duplicates, p.MsgsOut)
+			if p.Protocol == 1 {
+				b = append(b, " unsigned"...)
+			}
+			b = append(b, '\n')
 		}
 		return b
 	}, newPeersLine(ps))
