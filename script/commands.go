@@ -186,7 +186,11 @@ func runConnect(ctx context.Context, s *Session, c *call) error {
 	}
 	// Connect returns once the peer-up event is queued; wait until the pump
 	// has handled it, so what follows is printed after "connected to".
-	s.t.wait(ctx, s.opts.timeout, func() (bool, error) { return s.t.upSinceLocked(p.ID, before), nil })
+	if err := s.t.wait(ctx, s.opts.timeout, func() (bool, error) { return s.t.upSinceLocked(p.ID, before), nil }); err != nil {
+		// The peer is connected; only the wait for its line was cut short
+		// (an interrupt, or an event pump stuck past the timeout).
+		return fmt.Errorf("connect %s: connected to %s, but %w", addr, p.Name, err)
+	}
 	s.out.done("connect", newPeerLine(p))
 	return nil
 }
