@@ -46,6 +46,18 @@ type Config struct {
 	// node's clock is refused.
 	MaxClockSkew time.Duration
 
+	// ControlRate and ControlBurst bound each peer's control frames (PING,
+	// GETPEERS, PEERS, ERR, unknown types): ControlRate a second, up to
+	// ControlBurst at once. A frame past them is dropped, and spends one of
+	// the peer's Patience offences (forgiven at one a second); a peer out
+	// of patience is cut for misbehaving, and its address goes to the
+	// penalty box for PenaltyTime (at most PenaltyMax addresses).
+	ControlRate  int
+	ControlBurst int
+	Patience     int
+	PenaltyTime  time.Duration
+	PenaltyMax   int
+
 	// SeenTTL and SeenMax bound the seen set's table of details (origin,
 	// first seen, duplicates) of recent ids: an entry is forgotten after
 	// SeenTTL, or when SeenMax newer ids have been added. Forgetting an
@@ -126,6 +138,11 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxClockSkew:     time.Minute,
+		ControlRate:      10,
+		ControlBurst:     50,
+		Patience:         100,
+		PenaltyTime:      10 * time.Minute,
+		PenaltyMax:       1024,
 		SeenTTL:          2 * time.Minute,
 		SeenMax:          100_000,
 		SeenOrigins:      10_000,
@@ -167,6 +184,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	setDur(&c.SeenTTL, d.SeenTTL)
 	setDur(&c.MaxClockSkew, d.MaxClockSkew)
+	setInt(&c.ControlRate, d.ControlRate)
+	setInt(&c.ControlBurst, d.ControlBurst)
+	setInt(&c.Patience, d.Patience)
+	setDur(&c.PenaltyTime, d.PenaltyTime)
+	setInt(&c.PenaltyMax, d.PenaltyMax)
 	if c.Unsigned {
 		if c.Key != nil {
 			return c, fmt.Errorf("config: Unsigned and a Key: an unsigned node has no identity to sign with")
@@ -218,7 +240,9 @@ func (c Config) withDefaults() (Config, error) {
 		{"DialBackoff", int64(c.DialBackoff)}, {"DialBackoffMax", int64(c.DialBackoffMax)},
 		{"ForgetAfter", int64(c.ForgetAfter)}, {"MaxKnown", int64(c.MaxKnown)},
 		{"EventBuffer", int64(c.EventBuffer)}, {"BufferSize", int64(c.BufferSize)},
-		{"MaxClockSkew", int64(c.MaxClockSkew)},
+		{"MaxClockSkew", int64(c.MaxClockSkew)}, {"ControlRate", int64(c.ControlRate)},
+		{"ControlBurst", int64(c.ControlBurst)}, {"Patience", int64(c.Patience)},
+		{"PenaltyTime", int64(c.PenaltyTime)}, {"PenaltyMax", int64(c.PenaltyMax)},
 	} {
 		if v.val < 0 {
 			return c, fmt.Errorf("config: %s must not be negative", v.name)

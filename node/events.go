@@ -127,6 +127,9 @@ type Stats struct {
 	Stale          uint64 // signed messages refused as replays: older than what was forgotten of their origin
 	FromFuture     uint64 // signed messages refused for a time further ahead than the allowed clock skew
 	Unverified     uint64 // unsigned messages accepted from unsigned neighbours (-allow-unsigned, or -unsigned)
+	ControlDropped uint64 // control frames past a peer's budget (PING, GETPEERS, PEERS, ERR, unknown), ignored
+	Misbehaving    uint64 // peers cut for misbehaving: out of patience, or a bad signature
+	Penalized      uint64 // connections refused and dials skipped because the address is in the penalty box
 }
 
 // emitAbout reports an error about a peer.

@@ -59,7 +59,7 @@ func (r flood) receivedSigned(from *peer, f *wire.Frame) error {
 	now := time.Now().UnixMilli()
 	if f.Time > now+n.cfg.MaxClockSkew.Milliseconds() {
 		n.future.Add(1)
-		n.emitAbout(from, fmt.Errorf("%s: message %s from %s dropped: signed %v ahead of this node's clock (the limit is %v)",
+		from.report(time.Now(), fmt.Errorf("%s: message %s from %s dropped: signed %v ahead of this node's clock (the limit is %v)",
 			from.info.Name, id, f.Origin, time.Duration(f.Time-now)*time.Millisecond, n.cfg.MaxClockSkew))
 		return nil
 	}
@@ -74,7 +74,7 @@ func (r flood) receivedSigned(from *peer, f *wire.Frame) error {
 		return nil
 	case isStale:
 		n.stale.Add(1)
-		n.emitAbout(from, fmt.Errorf("%s: message %s from %s refused: a replay, older than what this node forgot of its origin",
+		from.report(time.Now(), fmt.Errorf("%s: message %s from %s refused: a replay, older than what this node forgot of its origin",
 			from.info.Name, id, f.Origin))
 		return nil
 	}

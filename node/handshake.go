@@ -174,6 +174,12 @@ func (n *Node) acceptLoop() {
 			continue
 		}
 		backoff = 5 * time.Millisecond
+		if n.penalty.boxed(boxableHost(conn.RemoteAddr().String()), time.Now()) {
+			// A host cut for misbehaving: no answer, no event.
+			n.penalized.Add(1)
+			conn.Close()
+			continue
+		}
 		if !n.addPending(conn) {
 			// No event: under a connection flood the consumer of events
 			// must not slow down accepting. Stats counts them.
@@ -254,6 +260,15 @@ func (n *Node) refuseIn(conn net.Conn, h hello, err error) {
 	}
 	sendRefusal(conn, err)
 	conn.Close()
+	// At most one event a second: a flood of bad connections must not
+	// flood the consumer of events.
+	ok, held := n.reports.allow(time.Now())
+	if held > 0 {
+		n.emit(Event{Kind: EventError, Err: fmt.Errorf("%d more failed handshakes not shown (at most one is reported a second)", held)})
+	}
+	if !ok {
+		return
+	}
 	what := fmt.Errorf("handshake with %s: %w", conn.RemoteAddr(), err)
 	if h.id != "" {
 		what = fmt.Errorf("refused %s from %s: %w", h.name, conn.RemoteAddr(), err)
@@ -271,6 +286,10 @@ func (n *Node) precheck(h hello) error {
 	}
 	if len(n.peers.snapshot()) >= n.cfg.MaxPeers {
 		return fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
+	}
+	if n.penalty.boxed(h.listen, time.Now()) {
+		n.penalized.Add(1)
+		return fmt.Errorf("%w: %s was cut for misbehaving; try again later", ErrPenalized, h.listen)
 	}
 	return nil
 }

@@ -220,8 +220,17 @@ func (n *Node) dialKnown(ctx context.Context, addr string, claimed bool) (Peer, 
 	if !claimed && !n.join.book.claim(addr) {
 		return Peer{}, fmt.Errorf("connect %s: a dial of this address is already under way", addr)
 	}
-	n.emit(Event{Kind: EventDialing, Addr: addr})
-	p, err := n.Connect(ctx, addr)
+	var p Peer
+	var err error
+	if n.penalty.boxed(addr, time.Now()) {
+		// Cut for misbehaving: not dialled until its penalty ends; the book
+		// backs off as for any failure.
+		n.penalized.Add(1)
+		err = fmt.Errorf("connect %s: %w: cut for misbehaving; not dialled for a while", addr, ErrPenalized)
+	} else {
+		n.emit(Event{Kind: EventDialing, Addr: addr})
+		p, err = n.Connect(ctx, addr)
+	}
 	if n.join.book.dialed(addr, p, err, time.Now()) && ctx.Err() == nil {
 		n.emit(Event{Kind: EventDialFailed, Addr: addr, Err: err})
 	}

@@ -58,8 +58,10 @@ type Node struct {
 	once    sync.Once
 	wg      sync.WaitGroup // every goroutine the node started
 
-	peers *peerSet
-	rule  rule // how messages travel: flood
+	peers   *peerSet
+	rule    rule        // how messages travel: flood
+	penalty *penaltyBox // addresses of peers cut for misbehaving
+	reports reporter    // holds back error events of failed handshakes past one a second
 
 	seq        atomic.Uint64 // last message sequence number
 	sent       atomic.Uint64
@@ -71,6 +73,9 @@ type Node struct {
 	stale      atomic.Uint64
 	future     atomic.Uint64
 	unverified atomic.Uint64
+	ctlDropped atomic.Uint64 // control frames over a peer's budget, ignored
+	misbehaved atomic.Uint64 // peers cut for misbehaving
+	penalized  atomic.Uint64 // connections refused and dials skipped: the address is in the penalty box
 
 	// mu guards pending, and orders goTracked's wg.Add before Close's
 	// wait. Nothing calls the network while holding it.
@@ -96,6 +101,7 @@ func New(cfg Config) (*Node, error) {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		peers:   newPeerSet(),
+		penalty: newPenaltyBox(cfg.PenaltyTime, cfg.PenaltyMax),
 		pending: make(map[net.Conn]struct{}),
 	}
 	if err := n.makeIdentity(); err != nil {
@@ -260,6 +266,9 @@ func (n *Node) Stats() Stats {
 	s.Stale = n.stale.Load()
 	s.FromFuture = n.future.Load()
 	s.Unverified = n.unverified.Load()
+	s.ControlDropped = n.ctlDropped.Load()
+	s.Misbehaving = n.misbehaved.Load()
+	s.Penalized = n.penalized.Load()
 	return s
 }
 

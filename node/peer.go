@@ -33,6 +33,7 @@ type peer struct {
 	// message's key and signature, decoded.
 	keyBuf [identity.PublicKeySize + 2]byte
 	sigBuf [identity.SignatureSize + 2]byte
+	cond   conduct // its behaviour (conduct.go)
 
 	// The channels goroutines wait on; each is closed once, by update or
 	// by the goroutine named.
@@ -303,6 +304,7 @@ func newPeer(n *Node, conn net.Conn, dec *wire.Reader, info Peer, maxLine int) *
 		since:      time.Now(),
 		dec:        dec,
 		maxLine:    maxLine,
+		cond:       newConduct(n.cfg, time.Now()),
 		q:          newSendQueue(n.cfg.QueueFrames, n.cfg.QueueBytes, n.cfg.SlowPeerTimeout),
 		ending:     make(chan struct{}),
 		writerDone: make(chan struct{}),

@@ -18,6 +18,9 @@ func (p *peer) readLoop() {
 	close(p.announced)
 	err := p.readFrames()
 	p.explain(p.readEndReason(err))
+	if held := p.cond.heldBack(); held > 0 {
+		p.n.emitAbout(p, heldError(p.info.Name, held))
+	}
 
 	// Let the writer flush (an ERR frame, or what was queued before the
 	// other side closed), bounded by its write deadline, then close.
@@ -91,35 +94,93 @@ func (p *peer) readFrames() error {
 				p.misbehaved(err)
 				return err
 			}
-		case wire.KindPing:
-			// Traffic is all a keepalive needs to be.
-		case wire.KindGetPeers:
-			p.n.answerPeers(p)
-		case wire.KindPeers:
-			p.n.heardPeers(p, f.Addrs)
 		case wire.KindBye:
 			p.explain("peer left: " + string(f.Reason))
-		case wire.KindErr:
-			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s says: %s", p.info.Name, f.Reason)})
 		case wire.KindHello, wire.KindAuth:
 			err := wire.Errorf("second %s after the handshake", f.Word)
 			p.protocolError(err)
 			return err
-		case wire.KindUnknown:
-			// Ignore it, so newer versions can add frames; say so once per frame.
-			p.sendControl(wire.EncodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.Word)))
-			p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.Word)})
+		default:
+			if err := p.controlFrame(f); err != nil {
+				p.misbehaved(err)
+				return err
+			}
 		}
 	}
 }
 
+// controlFrame acts on a control frame (PING, GETPEERS, PEERS, ERR, an
+// unknown type) within the peer's budget, drops it past the budget, and
+// returns a *MisbehavingError when the peer is out of patience.
+func (p *peer) controlFrame(f *wire.Frame) error {
+	now := time.Now()
+	switch p.cond.allowControl(now) {
+	case controlCut:
+		return &MisbehavingError{Peer: p.info.Name, Reason: fmt.Sprintf(
+			"control frames (PING, GETPEERS, PEERS, ERR, unknown) past the limit of %d a second (burst %d), %d times",
+			p.n.cfg.ControlRate, p.n.cfg.ControlBurst, p.n.cfg.Patience)}
+	case controlDropped:
+		p.n.ctlDropped.Add(1)
+		return nil
+	}
+	switch f.Kind {
+	case wire.KindPing:
+		// Traffic is all a keepalive needs to be.
+	case wire.KindGetPeers:
+		if p.cond.answerPeers(now) {
+			p.n.answerPeers(p)
+		} else {
+			p.n.ctlDropped.Add(1) // answered at most once per peersEvery
+		}
+	case wire.KindPeers:
+		p.n.heardPeers(p, f.Addrs)
+	case wire.KindErr:
+		p.report(now, fmt.Errorf("%s says: %s", p.info.Name, f.Reason))
+	case wire.KindUnknown:
+		// Ignore it, so newer versions can add frames; say so once per type.
+		if p.cond.firstUnknown(f.Word) {
+			p.sendControl(wire.EncodeErr(fmt.Sprintf("unknown frame type %s, ignored", f.Word)))
+			p.report(now, fmt.Errorf("%s sent an unknown frame type %s", p.info.Name, f.Word))
+		}
+	}
+	return nil
+}
+
+// report emits an error about the peer, at most one a second: the others
+// are counted and said with the next report, or when the peer goes.
+func (p *peer) report(now time.Time, err error) {
+	ok, held := p.cond.report(now)
+	if held > 0 {
+		p.n.emitAbout(p, heldError(p.info.Name, held))
+	}
+	if ok {
+		p.n.emitAbout(p, err)
+	}
+}
+
+// MisbehavingError is the reason a peer is cut for its conduct.
+type MisbehavingError struct {
+	Peer, Reason string
+}
+
+func (e *MisbehavingError) Error() string { return "misbehaving: " + e.Reason }
+
 // misbehaved answers a frame that ends the connection (a protocol error,
-// a bad signature) with ERR and reports it.
+// a bad signature, a peer out of patience) with ERR and reports it. A bad
+// signature or a peer out of patience also puts its addresses in the
+// penalty box.
 func (p *peer) misbehaved(err error) {
 	var pe *ProtocolError
 	if errors.As(err, &pe) {
 		p.protocolError(pe)
 		return
+	}
+	var bs *BadSignatureError
+	var me *MisbehavingError
+	if errors.As(err, &bs) || errors.As(err, &me) {
+		p.n.misbehaved.Add(1)
+		p.n.penalty.add(time.Now(), p.info.Addr, boxableHost(p.info.Remote))
+		err = fmt.Errorf("%w; its address is not dialled or let in for %v", err, p.n.cfg.PenaltyTime)
 	}
 	p.sendControl(wire.EncodeErr(err.Error()))
 	p.n.emit(Event{Kind: EventError, Peer: p.info, Err: fmt.Errorf("%s: %w", p.info.Name, err)})

@@ -17,6 +17,7 @@ var (
 	ErrUnsupportedVersion = errors.New("protocol version is not supported")
 	ErrUnsigned           = errors.New("unsigned peers are not accepted")
 	ErrBadProof           = errors.New("handshake proof failed")
+	ErrPenalized          = errors.New("penalized")
 )
 
 // versionError is the refusal of a HELLO with a version below
@@ -56,6 +57,7 @@ var refusalPhrases = []struct {
 	{"protocol version ", ErrUnsupportedVersion},
 	{ErrUnsigned.Error(), ErrUnsigned},
 	{ErrBadProof.Error(), ErrBadProof},
+	{ErrPenalized.Error(), ErrPenalized},
 }
 
 // refused turns the reason of an ERR frame received in the handshake into
