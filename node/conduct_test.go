@@ -96,8 +96,8 @@ func TestPenaltyBox(t *testing.T) {
 	}
 }
 
-// TestControlFloodsAreCut: a peer that floods unknown frames, GETPEERS or
-// PING is answered at most once per unknown type and once for GETPEERS,
+// TestControlFloodsAreCut: a peer that floods unknown frames, GETPEERS,
+// PING or ERR is answered at most once per unknown type and once for GETPEERS,
 // reported in a few events, cut for misbehaving, refused when it comes
 // back with the same address; the hub keeps relaying for the others.
 func TestControlFloodsAreCut(t *testing.T) {
@@ -105,6 +105,7 @@ func TestControlFloodsAreCut(t *testing.T) {
 		{"unknown", "STATUS", "ERR unknown frame type STATUS, ignored"},
 		{"getpeers", "GETPEERS", "PEERS"},
 		{"ping", "PING", ""},
+		{"err", "ERR you are wrong", ""}, // each within the budget is an error event: held back past one a second
 	} {
 		t.Run(flood.name, func(t *testing.T) {
 			c, hub := hubCluster(t, nil)
