@@ -186,6 +186,9 @@ type statsLine struct {
 	Stale          uint64 `json:"stale"`
 	FromFuture     uint64 `json:"from_future"`
 	Unverified     uint64 `json:"unverified"`
+	ControlDropped uint64 `json:"control_dropped"`
+	Misbehaving    uint64 `json:"misbehaving"`
+	Penalized      uint64 `json:"penalized"`
 }
 
 func newStatsLine(s node.Stats) statsLine {
@@ -198,6 +201,7 @@ func newStatsLine(s node.Stats) statsLine {
 		SeenOrigins: uint64(s.SeenOrigins), GapJumps: s.GapJumps,
 		BadSignatures: s.BadSignatures, BadProofs: s.BadProofs, Stale: s.Stale,
 		FromFuture: s.FromFuture, Unverified: s.Unverified,
+		ControlDropped: s.ControlDropped, Misbehaving: s.Misbehaving, Penalized: s.Penalized,
 	}
 }
 

@@ -337,6 +337,10 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.BoolVar(&o.cfg.Unsigned, "unsigned", false, "speak protocol 1 only: no key, no signatures, every message believed (the tutorial's network; for lessons and benchmarks)")
 	fs.BoolVar(&o.cfg.AllowUnsigned, "allow-unsigned", false, "let unsigned (protocol 1) peers in, such as netcat; their messages are shown as unverified, via that peer")
 	fs.DurationVar(&o.cfg.MaxClockSkew, "max-clock-skew", d.MaxClockSkew, "refuse a signed message whose time is further ahead of this node's clock (more than 0)")
+	fs.IntVar(&o.cfg.ControlRate, "control-rate", d.ControlRate, "control frames (PING, GETPEERS, PEERS, ERR, unknown) a peer may send a second; past it they are dropped (at least 1)")
+	fs.IntVar(&o.cfg.ControlBurst, "control-burst", d.ControlBurst, "control frames a peer may send at once (at least 1)")
+	fs.IntVar(&o.cfg.Patience, "patience", d.Patience, "dropped control frames a peer may send (one forgiven a second) before it is cut for misbehaving (at least 1)")
+	fs.DurationVar(&o.cfg.PenaltyTime, "penalty", d.PenaltyTime, "how long the address of a peer cut for misbehaving is not dialled or let in (more than 0)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return o, fs
 }
@@ -374,6 +378,10 @@ func checkFlags(o *options) error {
 		{"peers", int64(c.TargetPeers), 1},
 		{"max-line", int64(c.MaxLineBytes), minMaxLine},
 		{"max-clock-skew", int64(c.MaxClockSkew), 1},
+		{"control-rate", int64(c.ControlRate), 1},
+		{"control-burst", int64(c.ControlBurst), 1},
+		{"patience", int64(c.Patience), 1},
+		{"penalty", int64(c.PenaltyTime), 1},
 	} {
 		if b.val < b.min {
 			if b.min == 1 {
@@ -403,7 +411,7 @@ func checkFlags(o *options) error {
 
 // durationFlags are the flags whose values are durations, for messages.
 var durationFlags = map[string]bool{"timeout": true, "seen-ttl": true, "slow-peer": true,
-	"handshake-timeout": true, "keepalive": true, "idle-timeout": true, "max-clock-skew": true}
+	"handshake-timeout": true, "keepalive": true, "idle-timeout": true, "max-clock-skew": true, "penalty": true}
 
 func flagValue(name string, v int64) string {
 	if durationFlags[name] {
