@@ -89,10 +89,24 @@ func TestPenaltyBox(t *testing.T) {
 	if b.boxed("b:1", now.Add(time.Minute+time.Second)) {
 		t.Fatal("b:1 is still boxed after its penalty")
 	}
-	for remote, want := range map[string]string{"127.0.0.1:5": "", "[::1]:5": "", "10.1.2.3:5": "10.1.2.3", "x": ""} {
-		if got := boxableHost(remote); got != want {
-			t.Errorf("boxableHost(%q) = %q, want %q", remote, got, want)
+	// A boxed host is shut out; a boxed loopback host is slowed down.
+	b = newPenaltyBox(time.Minute, 16)
+	b.boxHost(now, "10.1.2.3:5")
+	b.boxHost(now, "127.0.0.1:6")
+	if b.admit("10.1.2.3:7", now) || !b.admit("10.9.9.9:7", now) {
+		t.Fatal("a boxed host is let in, or another host is not")
+	}
+	admitted := 0
+	for range 100 {
+		if b.admit("127.0.0.1:8", now) {
+			admitted++
 		}
+	}
+	if admitted != throttleBurst {
+		t.Fatalf("a boxed loopback host got %d connections at once, want %d", admitted, throttleBurst)
+	}
+	if !b.admit("127.0.0.1:8", now.Add(time.Second)) || !b.admit("127.0.0.1:9", now.Add(time.Minute+time.Second)) {
+		t.Fatal("a boxed loopback host is not let in a second later, or after its penalty")
 	}
 }
 

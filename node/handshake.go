@@ -174,8 +174,9 @@ func (n *Node) acceptLoop() {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		if n.penalty.boxed(boxableHost(conn.RemoteAddr().String()), time.Now()) {
-			// A host cut for misbehaving: no answer, no event.
+		if !n.penalty.admit(conn.RemoteAddr().String(), time.Now()) {
+			// A host cut for misbehaving (or a loopback one past its
+			// throttle): no answer, no event.
 			n.penalized.Add(1)
 			conn.Close()
 			continue

@@ -179,7 +179,9 @@ func (p *peer) misbehaved(err error) {
 	var me *MisbehavingError
 	if errors.As(err, &bs) || errors.As(err, &me) {
 		p.n.misbehaved.Add(1)
-		p.n.penalty.add(time.Now(), p.info.Addr, boxableHost(p.info.Remote))
+		now := time.Now()
+		p.n.penalty.add(now, p.info.Addr)
+		p.n.penalty.boxHost(now, p.info.Remote)
 		err = fmt.Errorf("%w; its address is not dialled or let in for %v", err, p.n.cfg.PenaltyTime)
 	}
 	p.sendControl(wire.EncodeErr(err.Error()))

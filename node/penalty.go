@@ -8,21 +8,60 @@ import (
 
 // penaltyBox remembers, until a deadline, the addresses of peers cut for
 // misbehaving: their announced listen address (auto-join does not dial
-// it, and a HELLO that announces it is refused) and their host when it is
-// not a loopback or unspecified address (connections from it are closed
-// as soon as they are accepted). Everyone on one machine shares
-// 127.0.0.1, so a loopback host is never boxed as a whole. At most max
-// entries: a full box forgets the entry that ends first.
+// it, and a HELLO that announces it is refused) and their host (see
+// admit). At most max entries: a full box forgets the entry that ends
+// first.
 type penaltyBox struct {
 	dur time.Duration
 	max int
 
-	mu    sync.Mutex // guards until
+	mu    sync.Mutex // guards until and throttle
 	until map[string]time.Time
+	// throttle holds a bucket of new connections for each boxed host that
+	// is a loopback address: everyone on one machine shares 127.0.0.1,
+	// so such a host is slowed down, not shut out.
+	throttle map[string]*bucket
 }
 
+// Connections a second (and at once) from a boxed loopback host.
+const (
+	throttleRate  = 2
+	throttleBurst = 4
+)
+
 func newPenaltyBox(dur time.Duration, max int) *penaltyBox {
-	return &penaltyBox{dur: dur, max: max, until: make(map[string]time.Time)}
+	return &penaltyBox{dur: dur, max: max, until: make(map[string]time.Time), throttle: make(map[string]*bucket)}
+}
+
+// boxHost boxes the host of a peer's remote address.
+func (b *penaltyBox) boxHost(now time.Time, remote string) {
+	host, loopback := hostOf(remote)
+	if host == "" {
+		return
+	}
+	b.add(now, host)
+	if loopback {
+		b.mu.Lock()
+		if _, ok := b.throttle[host]; !ok {
+			bk := newBucket(throttleRate, throttleBurst, now)
+			b.throttle[host] = &bk
+		}
+		b.mu.Unlock()
+	}
+}
+
+// admit says whether a connection from remote may go on to its handshake:
+// a boxed host is refused, but a boxed loopback host only slowed down to
+// throttleRate connections a second.
+func (b *penaltyBox) admit(remote string, now time.Time) bool {
+	host, _ := hostOf(remote)
+	if !b.boxed(host, now) {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk, ok := b.throttle[host]
+	return ok && bk.take(now)
 }
 
 // add boxes keys until now plus the penalty time.
@@ -47,6 +86,7 @@ func (b *penaltyBox) evictLocked(now time.Time) {
 	for k, end := range b.until {
 		if !end.After(now) {
 			delete(b.until, k)
+			delete(b.throttle, k)
 			continue
 		}
 		if first == "" || end.Before(firstEnd) {
@@ -55,6 +95,7 @@ func (b *penaltyBox) evictLocked(now time.Time) {
 	}
 	if len(b.until) >= b.max && first != "" {
 		delete(b.until, first)
+		delete(b.throttle, first)
 	}
 }
 
@@ -68,6 +109,7 @@ func (b *penaltyBox) boxed(key string, now time.Time) bool {
 	end, ok := b.until[key]
 	if ok && !end.After(now) {
 		delete(b.until, key)
+		delete(b.throttle, key)
 		return false
 	}
 	return ok
@@ -80,18 +122,18 @@ func (b *penaltyBox) len() int {
 	return len(b.until)
 }
 
-// boxableHost returns the host of a remote address if it may be boxed as
-// a whole: not loopback, not unspecified. "" otherwise.
-func boxableHost(remote string) string {
-	host, _, err := net.SplitHostPort(remote)
+// hostOf returns the IP of a remote address, and whether it is a
+// loopback address; "" if it has none.
+func hostOf(remote string) (host string, loopback bool) {
+	h, _, err := net.SplitHostPort(remote)
 	if err != nil {
-		return ""
+		return "", false
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || ip.IsLoopback() || ip.IsUnspecified() {
-		return ""
+	ip := net.ParseIP(h)
+	if ip == nil || ip.IsUnspecified() {
+		return "", false
 	}
-	return ip.String()
+	return ip.String(), ip.IsLoopback()
 }
 
 // reporter holds back node-wide error events past one a second (failed
