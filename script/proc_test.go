@@ -37,14 +37,15 @@ func readAddrFile(tb testing.TB, path string) string {
 	}
 }
 
-// startP2P starts bin as node name with -json, listening on a free
-// loopback port, reading commands from stdin; it returns the process, its
-// stdout and its address. The process is killed when the test ends.
-func startP2P(tb testing.TB, bin, dir, name string, stdin io.Reader) (*exec.Cmd, io.ReadCloser, string) {
+// startP2P starts bin as node name with -json (and flags), listening on a
+// free loopback port, reading commands from stdin; it returns the process,
+// its stdout and its address. The process is killed when the test ends.
+func startP2P(tb testing.TB, bin, dir, name string, stdin io.Reader, flags ...string) (*exec.Cmd, io.ReadCloser, string) {
 	tb.Helper()
 	addrFile := filepath.Join(dir, name+".addr")
 	os.Remove(addrFile)
-	cmd := exec.Command(bin, "-json", "-name", name, "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-timeout", "5m")
+	args := append([]string{"-json", "-name", name, "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-timeout", "5m"}, flags...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
 	cmd.Stdin = stdin
 	cmd.Stderr = os.Stderr
