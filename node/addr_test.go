@@ -13,7 +13,9 @@ func TestAdvertisedAddr(t *testing.T) {
 		{"[::]:55555", "127.0.0.5:55555"},
 		{"0.0.0.0:7", "127.0.0.5:7"},
 		{"-", ""},
-		{"mem:3", "mem:3"},
+		{"127.77.0.1:3", "127.77.0.1:3"},
+		{"example.com:3", "127.0.0.5:3"}, // a host name could be anyone: the host it came from
+		{"127.0.0.1:0080", "127.0.0.1:80"},
 	} {
 		if got := advertisedAddr(tt.in, remote); got != tt.want {
 			t.Errorf("advertisedAddr(%q) = %q, want %q", tt.in, got, tt.want)
@@ -33,8 +35,8 @@ func TestIsOwnAddr(t *testing.T) {
 		{"[::]:55555", "127.0.0.1:55556", false},
 		{"[::]:55555", "10.1.2.3:55555", false},
 		{"10.1.2.3:55555", "127.0.0.1:55555", false},
-		{"mem:3", "mem:3", true},
-		{"mem:3", "mem:4", false},
+		{"127.77.0.1:3", "127.77.0.1:3", true},
+		{"127.77.0.1:3", "127.77.0.1:4", false},
 	} {
 		n := &Node{addr: tt.own}
 		if got := n.isOwnAddr(tt.addr); got != tt.want {

@@ -152,6 +152,10 @@ func (n *Node) handshakeOutErr(ctx context.Context, conn net.Conn, err error, st
 	return handshakeReadErr(err)
 }
 
+// refusalPause is how long the accept loop waits after refusing a
+// connection from a host in the penalty box.
+const refusalPause = time.Millisecond
+
 // acceptLoop accepts connections until the listener closes.
 func (n *Node) acceptLoop() {
 	defer n.wg.Done()
@@ -176,9 +180,18 @@ func (n *Node) acceptLoop() {
 		backoff = 5 * time.Millisecond
 		if !n.penalty.admit(conn.RemoteAddr().String(), time.Now()) {
 			// A host cut for misbehaving (or a loopback one past its
-			// throttle): no answer, no event.
+			// throttle): no answer, no event; and a pause, so a host that
+			// reconnects in a loop costs at most a thousand accepts a
+			// second (the others wait in the kernel's backlog).
 			n.penalized.Add(1)
 			conn.Close()
+			t := time.NewTimer(refusalPause)
+			select {
+			case <-t.C:
+			case <-n.closing:
+				t.Stop()
+				return
+			}
 			continue
 		}
 		if !n.addPending(conn) {

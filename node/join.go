@@ -279,10 +279,14 @@ func (n *Node) answerPeers(to *peer) {
 	to.sendControl(wire.EncodePeers(addrs))
 }
 
-// heardPeers learns the addresses in a PEERS frame.
+// heardPeers learns the addresses in a PEERS frame, each in its one
+// spelling (normalizeAddr); host names and other spellings that are not
+// one host are dropped.
 func (n *Node) heardPeers(from *peer, addrs [][]byte) {
 	for _, a := range addrs {
-		n.learn(string(a), "", "", from.info.Name)
+		if addr, err := normalizeAddr(string(a)); err == nil {
+			n.learn(addr, "", "", from.info.Name)
+		}
 	}
 	if len(addrs) > 0 && n.joining() {
 		n.join.poke()
@@ -302,20 +306,29 @@ func (n *Node) Known() []KnownAddr {
 // advertisedAddr turns the listen address a peer announced into one we can
 // dial: an unspecified host (":55555", "[::]:55555") becomes the address
 // the connection came from.
+//
+// The result is normalized (normalizeAddr); an announced host name, which
+// could be any host, is replaced by the address the connection came from.
 func advertisedAddr(announced string, remote net.Addr) string {
 	if announced == "" || announced == "-" {
 		return ""
 	}
 	host, port, err := net.SplitHostPort(announced)
 	if err != nil {
-		return announced
+		return ""
 	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		if ta, ok := remote.(*net.TCPAddr); ok {
-			return net.JoinHostPort(ta.IP.String(), port)
+	if ip := net.ParseIP(host); host == "" || ip == nil || ip.IsUnspecified() {
+		rhost, _, err := net.SplitHostPort(remote.String())
+		if err != nil {
+			return ""
 		}
+		announced = net.JoinHostPort(rhost, port)
 	}
-	return announced
+	addr, err := normalizeAddr(announced)
+	if err != nil {
+		return ""
+	}
+	return addr
 }
 
 // isOwnAddr reports whether addr is surely this node's listen address:

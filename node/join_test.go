@@ -482,7 +482,7 @@ func TestJoinDuringClose(t *testing.T) {
 // next JoinInterval tick after it. On the fake clock, with the defaults.
 func TestJoinRedialsWithBackoff(t *testing.T) {
 	onFakeClock(t, func(t *testing.T) {
-		const nowhere = "mem:404" // nothing listens there
+		const nowhere = "127.77.0.1:404" // nothing listens there
 		c := newCluster(t, memnet.New(0), 1, func(cfg *Config) { cfg.Join = []string{nowhere} })
 		cfg := c.nodes[0].Config()
 		r := c.recs[0]

@@ -17,9 +17,10 @@ import (
 type Network struct {
 	bufSize int // bytes buffered in each direction before Write blocks
 
-	mu        sync.Mutex // guards listeners and next
+	mu        sync.Mutex // guards listeners, ports and next
 	listeners map[string]*memListener
-	next      int
+	ports     int // listeners made with a fresh address
+	next      int // dials made
 }
 
 // DefaultBuffer is the bytes a Network connection buffers in each
@@ -36,13 +37,15 @@ func New(bufSize int) *Network {
 }
 
 // Listen registers a listener. An address that is empty or ends in ":0"
-// gets a fresh address "mem:N".
+// gets a fresh address "127.77.0.1:N". Addresses are shaped like loopback
+// TCP ones (an IP and a port), so the node treats them as it treats
+// addresses on one machine: it learns, normalizes and dials them the same.
 func (m *Network) Listen(addr string) (net.Listener, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if addr == "" || strings.HasSuffix(addr, ":0") {
-		m.next++
-		addr = "mem:" + strconv.Itoa(m.next)
+		m.ports++
+		addr = listenHost + ":" + strconv.Itoa(m.ports%65535+1)
 	}
 	if _, ok := m.listeners[addr]; ok {
 		return nil, fmt.Errorf("listen %s: %w", addr, transport.ErrAddrInUse)
@@ -57,7 +60,7 @@ func (m *Network) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	m.mu.Lock()
 	l := m.listeners[addr]
 	m.next++
-	local := memAddr("mem-client:" + strconv.Itoa(m.next))
+	local := memAddr(clientHost + ":" + strconv.Itoa(m.next%65535+1))
 	m.mu.Unlock()
 	if l == nil {
 		return nil, &net.OpError{Op: "dial", Net: "mem", Addr: memAddr(addr), Err: errors.New("connection refused")}
@@ -72,6 +75,13 @@ func (m *Network) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: "mem", Addr: memAddr(addr), Err: ctx.Err()}
 	}
 }
+
+// The hosts of memnet's addresses: listeners and the clients that dial
+// them.
+const (
+	listenHost = "127.77.0.1"
+	clientHost = "127.77.0.2"
+)
 
 type memAddr string
 
