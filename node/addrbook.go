@@ -2,10 +2,13 @@ package node
 
 import (
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/wire"
 )
 
 // addrBook is the table of known addresses and every rule about it: what
@@ -26,10 +29,25 @@ type addrBook struct {
 	isOwn       func(addr string) bool // this node's own address: never learned
 	jitter      func(n int64) int64    // a random number in [0, n)
 
-	mu      sync.Mutex
-	known   map[string]*knownAddr
-	dialing int // dials in flight
+	mu        sync.Mutex
+	known     map[string]*knownAddr
+	dialing   int            // dials in flight
+	perSource map[string]int // addresses in the table by the peer that first told us
+	hostDials map[string]*bucket
+	allDials  bucket
 }
+
+// Peer exchange bounds that are not in Config: what one peer may put in
+// the table is an eighth of it, but at least one PEERS frame's worth
+// (Bitcoin caps what one source can add in the same spirit), and a host that is not this machine is dialled at most
+// hostDialsPerMinute times a minute (burst hostDialBurst), whatever its
+// ports; dials of all addresses together are bounded by Config.DialRate.
+const (
+	perSourceShare     = 8
+	hostDialsPerMinute = 10
+	hostDialBurst      = 3
+	maxTold            = 4 // distinct sources remembered per address
+)
 
 // knownAddr is one row of an addrBook. The book's mu guards its fields;
 // nothing outside addrbook.go holds one.
@@ -38,6 +56,7 @@ type knownAddr struct {
 	nodeID   string
 	name     string
 	source   string
+	told     []string // the peers that told us, at most maxTold (the first is source)
 	failures int
 	learned  time.Time
 	lastOK   time.Time // connected at some point (zero if never)
@@ -63,7 +82,16 @@ func newAddrBook(cfg Config, isOwn func(string) bool, jitter func(int64) int64) 
 		isOwn:       isOwn,
 		jitter:      jitter,
 		known:       make(map[string]*knownAddr),
+		perSource:   make(map[string]int),
+		hostDials:   make(map[string]*bucket),
+		allDials:    newBucket(float64(cfg.DialRate), float64(2*cfg.DialRate), time.Time{}),
 	}
+}
+
+// fromPeer reports whether a source is a peer (a PEERS frame), not the
+// user or a connection.
+func fromPeer(source string) bool {
+	return source != "join" && source != "connect" && source != "inbound"
 }
 
 // learn adds an address to the table, or refreshes it. A node that is
@@ -76,11 +104,18 @@ func (b *addrBook) learn(addr, nodeID, name, source string, now time.Time) {
 	defer b.mu.Unlock()
 	k := b.known[addr]
 	if k == nil {
+		if fromPeer(source) && b.perSource[source] >= max(wire.MaxPeerAddrs, b.maxKnown/perSourceShare) {
+			return // this peer has told us its share
+		}
 		if len(b.known) >= b.maxKnown && !b.evictLocked() {
 			return
 		}
 		k = &knownAddr{addr: addr, source: source, learned: now}
 		b.known[addr] = k
+		b.perSource[source]++
+	}
+	if fromPeer(source) && len(k.told) < maxTold && !slices.Contains(k.told, source) {
+		k.told = append(k.told, source)
 	}
 	if nodeID != "" {
 		k.nodeID, k.name, k.failures, k.lastOK = nodeID, name, 0, now
@@ -104,8 +139,60 @@ func (b *addrBook) evictLocked() bool {
 	if worst == nil {
 		return false
 	}
-	delete(b.known, worst.addr)
+	b.forgetLocked(worst)
 	return true
+}
+
+func (b *addrBook) forgetLocked(k *knownAddr) {
+	delete(b.known, k.addr)
+	if b.perSource[k.source]--; b.perSource[k.source] <= 0 {
+		delete(b.perSource, k.source)
+	}
+}
+
+// allowDial spends the dial budgets for addr: the budget of all dials,
+// and the host's when it is not a loopback address (everyone on one
+// machine shares 127.0.0.1; the address's own backoff still holds). It
+// reports false, spending nothing, when either is empty.
+func (b *addrBook) allowDial(addr string, now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var hb *bucket
+	if host := hostKey(addr); host != "" {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			if hb = b.hostDials[host]; hb == nil {
+				if len(b.hostDials) >= b.maxKnown {
+					clear(b.hostDials)
+				}
+				nb := newBucket(hostDialsPerMinute/60.0, hostDialBurst, now)
+				hb = &nb
+				b.hostDials[host] = hb
+			}
+		}
+	}
+	if hb != nil {
+		hb.refill(now)
+		if hb.tokens < 1 {
+			return false
+		}
+	}
+	if !b.allDials.take(now) {
+		return false
+	}
+	if hb != nil {
+		hb.tokens--
+	}
+	return true
+}
+
+// multiSource reports whether more than one peer told us addr: such
+// addresses are dialled first, so one liar cannot fill a node's
+// outbound links with its own.
+func (b *addrBook) multiSource(addr string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := b.known[addr]
+	return k != nil && len(k.told) > 1
 }
 
 // due forgets the addresses that kept failing for ForgetAfter and returns
@@ -120,7 +207,7 @@ func (b *addrBook) due(connected map[string]bool, now time.Time) []string {
 		switch {
 		case k.self || k.dialing || connected[addr] || (k.nodeID != "" && connected[k.nodeID]):
 		case k.failures > 0 && now.Sub(k.lastWorked()) > b.forgetAfter:
-			delete(b.known, addr)
+			b.forgetLocked(k)
 		case !k.nextTry.After(now):
 			out = append(out, addr)
 		}
@@ -175,6 +262,7 @@ func (b *addrBook) dialed(addr string, p Peer, err error, now time.Time) (report
 	case errors.Is(err, ErrAlreadyConnected):
 		k.nextTry = now.Add(b.backoffMax)
 	case errors.Is(err, ErrClosed):
+		// This node is closing (Connect says ErrClosed only then).
 	default:
 		k.failures++
 		k.nextTry = now.Add(b.backoff(k.failures))

@@ -123,8 +123,12 @@ type Config struct {
 	// ForgetAfter: an address that keeps failing is forgotten when it has
 	// not worked for this long.
 	ForgetAfter time.Duration
-	// MaxKnown bounds the table of known addresses.
+	// MaxKnown bounds the table of known addresses; one peer may fill at
+	// most an eighth of it.
 	MaxKnown int
+	// DialRate bounds auto-join's dials: at most this many a second
+	// (burst twice that), all addresses together.
+	DialRate int
 	// MaxPeers bounds connected peers; it also bounds connections still in
 	// their handshake.
 	MaxPeers int
@@ -163,6 +167,7 @@ func DefaultConfig() Config {
 		DialBackoffMax:   time.Minute,
 		ForgetAfter:      10 * time.Minute,
 		MaxKnown:         1000,
+		DialRate:         5,
 		MaxPeers:         64,
 		EventBuffer:      1024,
 		BufferSize:       16 << 10,
@@ -215,6 +220,7 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.DialBackoffMax, d.DialBackoffMax)
 	setDur(&c.ForgetAfter, d.ForgetAfter)
 	setInt(&c.MaxKnown, d.MaxKnown)
+	setInt(&c.DialRate, d.DialRate)
 	setInt(&c.EventBuffer, d.EventBuffer)
 	setInt(&c.BufferSize, d.BufferSize)
 	if c.Transport == nil {
@@ -238,7 +244,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"KeepAlive", int64(c.KeepAlive)}, {"IdleTimeout", int64(c.IdleTimeout)},
 		{"TargetPeers", int64(c.TargetPeers)}, {"JoinInterval", int64(c.JoinInterval)},
 		{"DialBackoff", int64(c.DialBackoff)}, {"DialBackoffMax", int64(c.DialBackoffMax)},
-		{"ForgetAfter", int64(c.ForgetAfter)}, {"MaxKnown", int64(c.MaxKnown)},
+		{"ForgetAfter", int64(c.ForgetAfter)}, {"MaxKnown", int64(c.MaxKnown)}, {"DialRate", int64(c.DialRate)},
 		{"EventBuffer", int64(c.EventBuffer)}, {"BufferSize", int64(c.BufferSize)},
 		{"MaxClockSkew", int64(c.MaxClockSkew)}, {"ControlRate", int64(c.ControlRate)},
 		{"ControlBurst", int64(c.ControlBurst)}, {"Patience", int64(c.Patience)},

@@ -270,7 +270,7 @@ func (n *Node) refuseIn(conn net.Conn, h hello, err error) {
 	}
 	if errors.Is(err, ErrTooManyPeers) {
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte(wire.EncodePeers(n.peerAddrs())))
+		conn.Write([]byte(wire.EncodePeers(n.sampleAddrs(""))))
 	}
 	sendRefusal(conn, err)
 	conn.Close()
@@ -384,16 +384,6 @@ func (n *Node) keepNew(old *peer, inbound bool, otherID string) bool {
 	return newDialer < oldDialer
 }
 
-// peerAddrs lists the announced addresses of the connected peers.
-func (n *Node) peerAddrs() []string {
-	var out []string
-	for _, p := range n.peers.snapshot() {
-		if p.info.Addr != "" {
-			out = append(out, p.info.Addr)
-		}
-	}
-	return out
-}
 
 // start runs a registered peer's goroutines; the reader reports it up
 // first, so its up event comes before its messages and its down event, and

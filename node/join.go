@@ -1,10 +1,12 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -139,6 +141,16 @@ func (n *Node) upkeep() {
 	candidates := j.book.due(connected, now)
 	target := min(n.cfg.TargetPeers, n.cfg.MaxPeers)
 	deficit := target - len(peers) - j.book.inFlight()
+	// Part of the degree is links this node chose itself: with fewer than a
+	// quarter of its target outbound (inbound peers filling its slots), it
+	// dials out anyway, and makes room by evicting an inbound peer.
+	outbound := 0
+	for _, p := range peers {
+		if !p.info.Inbound {
+			outbound++
+		}
+	}
+	want := max(deficit, (target+3)/4-outbound-j.book.inFlight()) // dials to make now
 	var dial []string
 	shuffle, shed := "", false
 	j.mu.Lock()
@@ -148,18 +160,23 @@ func (n *Node) upkeep() {
 		case len(peers) > target:
 			shed = true
 		case j.book.inFlight() == 0 && len(candidates) > 0:
-			if a := candidates[rand.IntN(len(candidates))]; j.book.claim(a) {
+			if a := candidates[rand.IntN(len(candidates))]; j.book.allowDial(a, now) && j.book.claim(a) {
 				shuffle = a
 			}
 		}
 	}
-	if deficit > 0 {
+	if want > 0 {
+		// Addresses more than one peer told us first, then the others, each
+		// group in random order; within the dial budgets.
 		rand.Shuffle(len(candidates), func(a, b int) { candidates[a], candidates[b] = candidates[b], candidates[a] })
+		slices.SortStableFunc(candidates, func(a, b string) int {
+			return cmp.Compare(b2i(j.book.multiSource(b)), b2i(j.book.multiSource(a)))
+		})
 		for _, a := range candidates {
-			if len(dial) == deficit {
+			if len(dial) == want {
 				break
 			}
-			if j.book.claim(a) {
+			if j.book.allowDial(a, now) && j.book.claim(a) {
 				dial = append(dial, a)
 			}
 		}
@@ -202,14 +219,20 @@ func (n *Node) upkeep() {
 // to the target instead of drifting up to MaxPeers.
 func (n *Node) trim(keep string, target int) {
 	peers := n.peers.snapshot()
-	var others []*peer
+	var others, inbound []*peer
 	for _, p := range peers {
 		if p.info.ID != keep {
 			others = append(others, p)
+			if p.info.Inbound {
+				inbound = append(inbound, p)
+			}
 		}
 	}
 	if len(peers) <= target || len(others) == 0 {
 		return
+	}
+	if len(inbound) > 0 {
+		others = inbound // keep the links this node chose itself
 	}
 	others[rand.IntN(len(others))].hangUp(fmt.Sprintf("shuffle: dropped to keep %d peers", target))
 }
@@ -246,11 +269,16 @@ func (n *Node) learn(addr, nodeID, name, source string) {
 // peerUp records a new peer's address and, with auto-join on, asks it for
 // more.
 func (n *Node) peerUp(p *peer) {
-	source := "connect"
-	if p.info.Inbound {
-		source = "inbound"
+	if p.info.Inbound && hostKey(p.info.Addr) != hostKey(p.info.Remote) {
+		// An inbound peer that announces an address on another host than
+		// the one it connects from is not believed until this node reaches
+		// that address itself: it is not advertised before.
+		n.learn(p.info.Addr, "", "", "inbound")
+	} else if p.info.Inbound {
+		n.learn(p.info.Addr, p.info.ID, p.info.Name, "inbound")
+	} else {
+		n.learn(p.info.Addr, p.info.ID, p.info.Name, "connect")
 	}
-	n.learn(p.info.Addr, p.info.ID, p.info.Name, source)
 	if n.joining() {
 		p.sendControl(wire.GetPeersLine)
 	}
@@ -266,17 +294,34 @@ func (n *Node) peerDown(p *peer) {
 	n.join.poke()
 }
 
-// answerPeers tells a peer the addresses we know that work: those of our
-// other peers first, then known ones that connected before.
+// answerPeers tells a peer a random sample of at most 32 addresses this
+// node reached itself: its outbound peers' and known ones that connected
+// before. An inbound peer's announced address is not passed on until this
+// node has dialled it.
 func (n *Node) answerPeers(to *peer) {
+	to.sendControl(wire.EncodePeers(n.sampleAddrs(to.info.Addr)))
+}
+
+// sampleAddrs is a random sample of at most MaxPeerAddrs addresses this
+// node reached itself (or that a peer announced on the very host it
+// connected from), but skip.
+func (n *Node) sampleAddrs(skip string) []string {
 	var addrs []string
 	for _, p := range n.peers.snapshot() {
-		if p != to && p.info.Addr != "" && len(addrs) < wire.MaxPeerAddrs {
+		if p.info.Addr != "" && p.info.Addr != skip && (!p.info.Inbound || hostKey(p.info.Addr) == hostKey(p.info.Remote)) {
 			addrs = append(addrs, p.info.Addr)
 		}
 	}
-	addrs = n.join.book.working(addrs, to.info.Addr, wire.MaxPeerAddrs)
-	to.sendControl(wire.EncodePeers(addrs))
+	addrs = n.join.book.working(addrs, skip, n.cfg.MaxKnown)
+	rand.Shuffle(len(addrs), func(a, b int) { addrs[a], addrs[b] = addrs[b], addrs[a] })
+	return addrs[:min(len(addrs), wire.MaxPeerAddrs)]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // heardPeers learns the addresses in a PEERS frame, each in its one

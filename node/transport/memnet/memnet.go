@@ -45,7 +45,7 @@ func (m *Network) Listen(addr string) (net.Listener, error) {
 	defer m.mu.Unlock()
 	if addr == "" || strings.HasSuffix(addr, ":0") {
 		m.ports++
-		addr = listenHost + ":" + strconv.Itoa(m.ports%65535+1)
+		addr = host + ":" + strconv.Itoa(m.ports%30000+1)
 	}
 	if _, ok := m.listeners[addr]; ok {
 		return nil, fmt.Errorf("listen %s: %w", addr, transport.ErrAddrInUse)
@@ -60,7 +60,7 @@ func (m *Network) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	m.mu.Lock()
 	l := m.listeners[addr]
 	m.next++
-	local := memAddr(clientHost + ":" + strconv.Itoa(m.next%65535+1))
+	local := memAddr(host + ":" + strconv.Itoa(m.next%30000+32768))
 	m.mu.Unlock()
 	if l == nil {
 		return nil, &net.OpError{Op: "dial", Net: "mem", Addr: memAddr(addr), Err: errors.New("connection refused")}
@@ -76,12 +76,10 @@ func (m *Network) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 }
 
-// The hosts of memnet's addresses: listeners and the clients that dial
-// them.
-const (
-	listenHost = "127.77.0.1"
-	clientHost = "127.77.0.2"
-)
+// host is the host of every memnet address, as all of one machine's
+// sockets share 127.0.0.1: listeners get ports from 1 to 30000, dialers
+// from 32768 up, as ephemeral ports do.
+const host = "127.77.0.1"
 
 type memAddr string
 
