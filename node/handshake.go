@@ -384,7 +384,6 @@ func (n *Node) keepNew(old *peer, inbound bool, otherID string) bool {
 	return newDialer < oldDialer
 }
 
-
 // start runs a registered peer's goroutines; the reader reports it up
 // first, so its up event comes before its messages and its down event, and
 // a slow consumer of events cannot hold up the handshake.

@@ -340,6 +340,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.IntVar(&o.cfg.ControlRate, "control-rate", d.ControlRate, "control frames (PING, GETPEERS, PEERS, ERR, unknown) a peer may send a second; past it they are dropped (at least 1)")
 	fs.IntVar(&o.cfg.ControlBurst, "control-burst", d.ControlBurst, "control frames a peer may send at once (at least 1)")
 	fs.IntVar(&o.cfg.Patience, "patience", d.Patience, "dropped control frames a peer may send (one forgiven a second) before it is cut for misbehaving (at least 1)")
+	fs.IntVar(&o.cfg.DialRate, "dial-rate", d.DialRate, "auto-join dials a second at most, all addresses together (burst twice that; at least 1)")
 	fs.DurationVar(&o.cfg.PenaltyTime, "penalty", d.PenaltyTime, "how long the address of a peer cut for misbehaving is not dialled or let in (more than 0)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return o, fs
@@ -382,6 +383,7 @@ func checkFlags(o *options) error {
 		{"control-burst", int64(c.ControlBurst), 1},
 		{"patience", int64(c.Patience), 1},
 		{"penalty", int64(c.PenaltyTime), 1},
+		{"dial-rate", int64(c.DialRate), 1},
 	} {
 		if b.val < b.min {
 			if b.min == 1 {
