@@ -38,9 +38,9 @@ func (n *Node) Connect(ctx context.Context, addr string) (Peer, error) {
 	if err != nil {
 		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
 	}
-	if !n.addPending(conn) {
+	if _, err := n.addPending(conn, false); err != nil {
 		conn.Close()
-		return Peer{}, fmt.Errorf("connect %s: %w", addr, ErrClosed)
+		return Peer{}, fmt.Errorf("connect %s: %w", addr, err)
 	}
 	p, err := n.handshakeOut(ctx, conn)
 	n.removePending(conn)
@@ -194,12 +194,18 @@ func (n *Node) acceptLoop() {
 			}
 			continue
 		}
-		if !n.addPending(conn) {
+		evicted, err := n.addPending(conn, true)
+		if evicted != nil {
+			// Room for the new one: the oldest still silent goes.
+			n.refused.Add(1)
+			evicted.Close()
+		}
+		if err != nil {
 			// No event: under a connection flood the consumer of events
 			// must not slow down accepting. Stats counts them.
 			n.refused.Add(1)
 			conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-			conn.Write([]byte(wire.EncodeErr(ErrTooManyPeers.Error() + ": too many connections in their handshake")))
+			conn.Write([]byte(wire.EncodeErr(err.Error())))
 			conn.Close()
 			continue
 		}
@@ -298,7 +304,7 @@ func (n *Node) precheck(h hello) error {
 	if old := n.peers.find(func(p *peer) bool { return p.info.ID == h.id }); old != nil && !n.keepNew(old, true, h.id) {
 		return fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, old.info.Name, h.id)
 	}
-	if len(n.peers.snapshot()) >= n.cfg.MaxPeers {
+	if !n.peers.canAdmit(n.cfg.MaxPeers) {
 		return fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, n.cfg.MaxPeers)
 	}
 	if n.penalty.boxed(h.listen, time.Now()) {
@@ -356,8 +362,11 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, h hello, ourNonce strin
 	if err != nil {
 		return nil, err
 	}
-	if replaced != nil {
+	switch {
+	case replaced != nil && replaced.info.ID == info.ID:
 		replaced.hangUp("replaced by a connection both nodes dialed at once")
+	case replaced != nil:
+		replaced.hangUp(fmt.Sprintf("evicted to make room for %s: this node is full, and of its inbound peers this one brought the least", info.Name))
 	}
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
@@ -405,15 +414,60 @@ func (n *Node) peerByAddr(addr string) *peer {
 	return n.peers.find(func(p *peer) bool { return p.info.Addr == addr || p.info.Remote == addr })
 }
 
-// addPending tracks a connection in its handshake so Close can end it.
-func (n *Node) addPending(conn net.Conn) bool {
+// pendingConn is a connection in its handshake.
+type pendingConn struct {
+	inbound bool
+	host    string // its remote host, if it may be limited (not loopback)
+	since   time.Time
+}
+
+// errTooManyDials is a dial refused because MaxPeers dials are in their
+// handshake already.
+var errTooManyDials = errors.New("too many dials in their handshake")
+
+// addPending tracks a connection in its handshake so Close can end it,
+// within the limits: MaxPeers inbound ones, where a new one makes room by
+// closing the oldest (an honest handshake takes milliseconds, so the
+// oldest is the one that says nothing), at most a quarter of them from
+// one host that is not this machine, and MaxPeers outbound ones, counted
+// apart so that silent inbound connections never keep this node from
+// dialling. The caller closes evicted.
+func (n *Node) addPending(conn net.Conn, inbound bool) (evicted net.Conn, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.isClosing() || len(n.pending) >= n.cfg.MaxPeers {
-		return false
+	if n.isClosing() {
+		return nil, ErrClosed
 	}
-	n.pending[conn] = struct{}{}
-	return true
+	pc := pendingConn{inbound: inbound, since: time.Now()}
+	if host, loopback := hostOf(conn.RemoteAddr().String()); !loopback {
+		pc.host = host
+	}
+	var count, fromHost int
+	var oldest net.Conn
+	var oldestSince time.Time
+	for c, p := range n.pending {
+		if p.inbound != inbound {
+			continue
+		}
+		count++
+		if pc.host != "" && p.host == pc.host {
+			fromHost++
+		}
+		if oldest == nil || p.since.Before(oldestSince) {
+			oldest, oldestSince = c, p.since
+		}
+	}
+	switch {
+	case !inbound && count >= n.cfg.MaxPeers:
+		return nil, errTooManyDials
+	case inbound && pc.host != "" && fromHost >= max(1, n.cfg.MaxPeers/4):
+		return nil, fmt.Errorf("%w: too many connections from %s in their handshake", ErrTooManyPeers, pc.host)
+	case inbound && count >= n.cfg.MaxPeers:
+		delete(n.pending, oldest)
+		evicted = oldest
+	}
+	n.pending[conn] = pc
+	return evicted, nil
 }
 
 func (n *Node) removePending(conn net.Conn) {

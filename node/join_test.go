@@ -286,11 +286,18 @@ func TestSplitGroupsFindEachOther(t *testing.T) {
 		const target = 4
 		interval := DefaultConfig().JoinInterval
 		c := newCluster(t, memnet.New(0), 10, func(cfg *Config) { cfg.TargetPeers = target })
-		var groupB [][2]int
-		for _, e := range complete(5) {
-			groupB = append(groupB, [2]int{e[0] + 5, e[1] + 5})
+		// Every node dials at least one of its group (n4 dials n0), so each
+		// has a link of its own choice and none dials across to get one.
+		var groups [][2]int
+		for _, off := range []int{0, 5} {
+			for _, e := range complete(5) {
+				if e == [2]int{0, 4} {
+					e = [2]int{4, 0}
+				}
+				groups = append(groups, [2]int{e[0] + off, e[1] + off})
+			}
 		}
-		c.link(append(complete(5), groupB...))
+		c.link(groups)
 		for i, nd := range c.nodes {
 			for j := range c.nodes {
 				if (i < 5) != (j < 5) {

@@ -80,7 +80,7 @@ type Node struct {
 	// mu guards pending, and orders goTracked's wg.Add before Close's
 	// wait. Nothing calls the network while holding it.
 	mu      sync.Mutex
-	pending map[net.Conn]struct{} // connections still in their handshake
+	pending map[net.Conn]pendingConn // connections still in their handshake
 }
 
 // New starts a node: it listens at once (so a taken address is reported
@@ -102,7 +102,7 @@ func New(cfg Config) (*Node, error) {
 		done:    make(chan struct{}),
 		peers:   newPeerSet(),
 		penalty: newPenaltyBox(cfg.PenaltyTime, cfg.PenaltyMax),
-		pending: make(map[net.Conn]struct{}),
+		pending: make(map[net.Conn]pendingConn),
 	}
 	if err := n.makeIdentity(); err != nil {
 		return nil, err

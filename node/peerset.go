@@ -1,7 +1,9 @@
 package node
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -58,8 +60,9 @@ func (s *peerSet) find(match func(*peer) bool) *peer {
 // add admits p unless the set is closed, p's node is already connected
 // (unless keepNew says the new connection wins; then the old one is
 // returned, its queue already closed in the same step as the switch, for
-// the caller to hang up), or the set holds max peers. On success it counts
-// p's two goroutines, which the caller must start.
+// the caller to hang up), or the set holds max peers and no inbound peer
+// can make room (see evictee; the one that does is returned the same way).
+// On success it counts p's two goroutines, which the caller must start.
 func (s *peerSet) add(p *peer, max int, keepNew func(old *peer) bool) (replaced *peer, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,8 +74,11 @@ func (s *peerSet) add(p *peer, max int, keepNew func(old *peer) bool) (replaced 
 		replaced = old
 	case old != nil:
 		return nil, fmt.Errorf("%w to %s (node %s)", ErrAlreadyConnected, old.info.Name, p.info.ID)
-	case len(s.byID) >= max:
-		return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, max)
+	case s.live() >= max:
+		if replaced = s.evictee(); replaced == nil {
+			return nil, fmt.Errorf("%w: the limit is %d", ErrTooManyPeers, max)
+		}
+		delete(s.byID, replaced.info.ID) // it stops counting now; unregister keeps its counters
 	}
 	// The switch is one step for the fan-out: a frame goes either to the
 	// old connection's queue (which its hang-up flushes) or to the new
@@ -86,6 +92,43 @@ func (s *peerSet) add(p *peer, max int, keepNew func(old *peer) bool) (replaced 
 	s.fanOut.Unlock()
 	s.wg.Add(2)
 	return replaced, nil
+}
+
+// canAdmit reports whether a new peer could come in now: the set holds
+// fewer than max, or an inbound peer would make room (see evictee).
+func (s *peerSet) canAdmit(max int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed && (s.live() < max || s.evictee() != nil)
+}
+
+// live is the number of peers in the set. The caller holds mu.
+func (s *peerSet) live() int { return len(s.byID) }
+
+// evictee picks the peer that makes room when the set is full: an inbound
+// peer, never one this node dialled; of those, the one that brought the
+// fewest messages first (Delivered), the newest among equals; and never
+// one of the two that brought the most, so that an attacker who fills the
+// slots cannot push out the peers that carry the traffic. nil when there
+// are not more inbound peers than those two. The caller holds mu.
+func (s *peerSet) evictee() *peer {
+	var inbound []*peer
+	for _, p := range s.byID {
+		if p.info.Inbound {
+			inbound = append(inbound, p)
+		}
+	}
+	if len(inbound) == 0 {
+		return nil
+	}
+	slices.SortFunc(inbound, func(a, b *peer) int {
+		return cmp.Or(cmp.Compare(a.c.delivered.Load(), b.c.delivered.Load()), b.since.Compare(a.since))
+	})
+	const protected = 2
+	if len(inbound) <= protected {
+		return nil // a small node refuses instead (and names others)
+	}
+	return inbound[0]
 }
 
 // remove takes p out of the set, if it is still the one for its node id,
