@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/flynn/noise v1.1.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
