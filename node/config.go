@@ -29,6 +29,11 @@ type Config struct {
 	// Transport listens and dials. Nil means transport.TCP.
 	Transport transport.Transport
 
+	// Secret, when set, makes a private network: only nodes with the same
+	// secret (at least 16 bytes) complete a handshake, and every link is
+	// encrypted (Noise, package node/transport/secure, around Transport).
+	Secret []byte
+
 	// Key is the node's identity: its node id is derived from it and it
 	// signs the node's messages and handshake proofs. Nil means a
 	// throwaway key made at start (package identity loads a key file).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/transport"
+	"github.com/p2p-chat/p2p/node/transport/secure"
 	"github.com/p2p-chat/p2p/node/wire"
 )
 
@@ -89,6 +90,13 @@ func New(cfg Config) (*Node, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.Secret) > 0 {
+		psk, err := secure.KeyFromSecret(cfg.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("config: Secret: %w", err)
+		}
+		cfg.Transport = secure.New(cfg.Transport, psk, cfg.HandshakeTimeout)
 	}
 	n := &Node{
 		cfg:     cfg,

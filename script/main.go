@@ -46,6 +46,8 @@ type options struct {
 	noHistory    bool
 	identityFile string // -identity; "" for the default path
 	ephemeral    bool   // -ephemeral: a throwaway key
+	secretFile   string // -secret
+	secretEnv    string // -secret-env
 }
 
 // Main runs p2p with the process's signals: SIGINT and SIGTERM close the
@@ -286,6 +288,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, []string, er
 	if err := checkFlags(o); err != nil {
 		return nil, nil, err
 	}
+	if err := loadSecret(o, os.LookupEnv); err != nil {
+		return nil, nil, err
+	}
 	o.maxInputLine = max(o.cfg.MaxLineBytes, 512)
 	// Quitting waits this long for each peer to close its side after BYE,
 	// so a signal ends p2p within the second the issue asks for; the flush
@@ -333,6 +338,8 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	})
 	fs.IntVar(&o.cfg.TargetPeers, "peers", d.TargetPeers, "with -join or join: connections to keep (at least 1, at most -max-peers)")
 	fs.StringVar(&o.identityFile, "identity", "", "the node's key `FILE` (ed25519, PEM, mode 0600; made if missing) (default <config dir>/p2p/keys/NAME.pem)")
+	fs.StringVar(&o.secretFile, "secret", "", "a private network: only nodes with the secret in `FILE` (at least 16 bytes, mode 0600) connect, encrypted")
+	fs.StringVar(&o.secretEnv, "secret-env", "", "the same, with the secret in environment variable `VAR`")
 	fs.BoolVar(&o.ephemeral, "ephemeral", false, "run with a throwaway key: a new node id every start, no key file")
 	fs.BoolVar(&o.cfg.Unsigned, "unsigned", false, "speak protocol 1 only: no key, no signatures, every message believed (the tutorial's network; for lessons and benchmarks)")
 	fs.BoolVar(&o.cfg.AllowUnsigned, "allow-unsigned", false, "let unsigned (protocol 1) peers in, such as netcat; their messages are shown as unverified, via that peer")
@@ -395,6 +402,8 @@ func checkFlags(o *options) error {
 	switch {
 	case c.Unsigned && (o.identityFile != "" || o.ephemeral):
 		return fmt.Errorf("-unsigned: an unsigned node has no key; leave out -identity and -ephemeral")
+	case o.secretFile != "" && o.secretEnv != "":
+		return fmt.Errorf("-secret and -secret-env: give the secret one way")
 	case o.ephemeral && o.identityFile != "":
 		return fmt.Errorf("-ephemeral: a throwaway key has no file; leave out -identity")
 	case c.MaxLineBytes > maxMaxLine:

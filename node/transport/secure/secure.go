@@ -1,6 +1,7 @@
 package secure
 
 import (
+	"bytes"
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
@@ -37,6 +38,9 @@ var prologue = []byte("p2p/2 secure transport")
 // MaxHandshakes bounds the handshakes a listener runs at once; past it a
 // new connection is closed at once.
 const MaxHandshakes = 128
+
+// PlainRefusal is what a node with a secret answers to a plaintext HELLO.
+const PlainRefusal = "ERR private network: this node talks only to nodes started with its network's secret (-secret), encrypted\n"
 
 // ErrHandshake is a failed secure handshake: the other side does not know
 // the network's secret, or is not a p2p node with one.
@@ -189,7 +193,17 @@ func handshake(raw net.Conn, psk []byte, initiator bool, deadline time.Time) (*C
 			return nil, ErrHandshake
 		}
 	} else {
-		in, err := readFrame(raw, nil)
+		var hdr [2]byte
+		if _, err := io.ReadFull(raw, hdr[:]); err != nil {
+			return nil, err
+		}
+		if string(hdr[:]) == "HE" {
+			// A plain p2p node or a person with netcat saying HELLO: tell
+			// them in their own words, and hang up.
+			raw.Write([]byte(PlainRefusal))
+			return nil, ErrHandshake
+		}
+		in, err := readFrame(io.MultiReader(bytes.NewReader(hdr[:]), raw), nil)
 		if err != nil {
 			return nil, err
 		}

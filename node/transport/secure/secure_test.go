@@ -89,7 +89,42 @@ func TestLargeWritesAndHalfClose(t *testing.T) {
 }
 
 func TestWrongSecretIsRefused(t *testing.T) {
-	_, _, err := pair(t, testKey(t, "the secret of the network A"), testKey(t, "the secret of the network B"))
+	// The listener's side: a dialer with another secret never comes out of
+	// Accept; the genuine dialer after it does.
+	kb := testKey(t, "the secret of the network B")
+	inner := memnet.New(0)
+	ln, err := New(inner, kb, time.Second).Listen("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 2)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	if _, err := New(inner, testKey(t, "the secret of the network A"), time.Second).Dial(context.Background(), ln.Addr().String()); err == nil {
+		t.Fatal("a dial with another secret succeeded")
+	}
+	good, err := New(inner, kb, time.Second).Dial(context.Background(), ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	good.Write([]byte("g"))
+	first := <-accepted
+	buf := make([]byte, 1)
+	first.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadFull(first, buf); err != nil || buf[0] != 'g' {
+		t.Fatalf("the first connection out of Accept is not the genuine one: %q %v", buf, err)
+	}
+
+	_, _, err = pair(t, testKey(t, "the secret of the network A"), kb)
 	if !errors.Is(err, ErrHandshake) {
 		t.Fatalf("dial with another secret: %v, want ErrHandshake", err)
 	}
@@ -139,10 +174,10 @@ func TestStrangerNeverReachesAccept(t *testing.T) {
 	if _, err := io.ReadFull(first, buf); err != nil || string(buf) != "genuine" {
 		t.Fatalf("the first accepted connection read %q (%v): not the genuine one", buf, err)
 	}
-	// The stranger that wrote plaintext was closed.
+	// The stranger that said HELLO in plain text was told why, and closed.
 	plain.SetReadDeadline(time.Now().Add(2 * time.Second))
-	if _, err := plain.Read(buf); err == nil {
-		t.Fatal("the plaintext stranger's connection is still open")
+	if got, err := io.ReadAll(plain); err != nil || string(got) != PlainRefusal {
+		t.Fatalf("the plaintext stranger read %q (%v), want %q and the end", got, err, PlainRefusal)
 	}
 	select {
 	case c := <-accepted:
