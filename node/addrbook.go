@@ -57,6 +57,7 @@ type knownAddr struct {
 	name     string
 	source   string
 	told     []string // the peers that told us, at most maxTold (the first is source)
+	vouched  bool     // a bootstrap node told us
 	failures int
 	learned  time.Time
 	lastOK   time.Time // connected at some point (zero if never)
@@ -183,6 +184,51 @@ func (b *addrBook) allowDial(addr string, now time.Time) bool {
 		hb.tokens--
 	}
 	return true
+}
+
+// rank is how much the node trusts an address to lead to the honest
+// network: 2 if a bootstrap node told us (or it is one), plus 1 if more
+// than one peer told us. Auto-join dials the best ranked first, and drops
+// the worst ranked first when it has too many peers.
+func (b *addrBook) rank(addr string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := b.known[addr]
+	if k == nil {
+		return 0
+	}
+	r := 0
+	if k.vouched || k.source == "join" {
+		r += 2
+	}
+	if len(k.told) > 1 {
+		r++
+	}
+	return r
+}
+
+// vouch marks addr as told by a bootstrap node; vouched reports it.
+func (b *addrBook) vouch(addr string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := b.known[addr]; k != nil {
+		k.vouched = true
+	}
+}
+
+func (b *addrBook) vouched(addr string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := b.known[addr]
+	return k != nil && k.vouched
+}
+
+// bootstrap reports whether addr was given by the user to join through.
+func (b *addrBook) bootstrap(addr string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := b.known[addr]
+	return k != nil && k.source == "join"
 }
 
 // multiSource reports whether more than one peer told us addr: such

@@ -71,17 +71,26 @@ func (n *Node) Join(ctx context.Context, addr string) error {
 		return ErrClosed
 	}
 	n.learn(addr, "", "", "join")
-	n.startJoining()
 	if n.peerByAddr(addr) != nil {
+		n.startJoining()
 		return nil
 	}
+	// Claim the address before auto-join starts, so its first upkeep does
+	// not dial it too; if a dial of it is under way already (an earlier
+	// join), that dial's outcome is auto-join's to handle.
+	if !n.join.book.claim(addr) {
+		n.startJoining()
+		return nil
+	}
+	n.startJoining()
 	// Dial on a goroutine the node owns: it emits events, and Close closes
 	// the events channel only after its goroutines have ended.
 	errc := make(chan error, 1)
 	if !n.goTracked(func() {
-		_, err := n.dialKnown(ctx, addr, false)
+		_, err := n.dialKnown(ctx, addr, true)
 		errc <- err
 	}) {
+		n.join.book.dialed(addr, Peer{}, ErrClosed, time.Now())
 		return ErrClosed
 	}
 	return <-errc
@@ -160,18 +169,19 @@ func (n *Node) upkeep() {
 		case len(peers) > target:
 			shed = true
 		case j.book.inFlight() == 0 && len(candidates) > 0:
-			if a := candidates[rand.IntN(len(candidates))]; j.book.allowDial(a, now) && j.book.claim(a) {
+			// A random one of the best ranked (see rank).
+			best := bestRanked(candidates, j.book.rank, true)
+			if a := best[rand.IntN(len(best))]; j.book.allowDial(a, now) && j.book.claim(a) {
 				shuffle = a
 			}
 		}
 	}
 	if want > 0 {
-		// Addresses more than one peer told us first, then the others, each
-		// group in random order; within the dial budgets.
+		// Addresses a bootstrap node told us first, then ones more than one
+		// peer told us, then the others, each group in random order; within
+		// the dial budgets.
 		rand.Shuffle(len(candidates), func(a, b int) { candidates[a], candidates[b] = candidates[b], candidates[a] })
-		slices.SortStableFunc(candidates, func(a, b string) int {
-			return cmp.Compare(b2i(j.book.multiSource(b)), b2i(j.book.multiSource(a)))
-		})
+		slices.SortStableFunc(candidates, func(a, b string) int { return cmp.Compare(j.book.rank(b), j.book.rank(a)) })
 		for _, a := range candidates {
 			if len(dial) == want {
 				break
@@ -212,7 +222,8 @@ func (n *Node) upkeep() {
 	}
 }
 
-// trim hangs up on one random peer other than keep when the node has more
+// trim hangs up on one random peer other than keep (and never the link to
+// a bootstrap address, the entry the user chose) when the node has more
 // than target peers: after a shuffle dial (keep is the new peer), so that
 // it does not raise the degree, and once a shuffle period when the node is
 // above target (keep is the newest peer), so that the degree comes back
@@ -221,7 +232,7 @@ func (n *Node) trim(keep string, target int) {
 	peers := n.peers.snapshot()
 	var others, inbound []*peer
 	for _, p := range peers {
-		if p.info.ID != keep {
+		if p.info.ID != keep && !n.join.book.bootstrap(p.info.Addr) {
 			others = append(others, p)
 			if p.info.Inbound {
 				inbound = append(inbound, p)
@@ -234,7 +245,38 @@ func (n *Node) trim(keep string, target int) {
 	if len(inbound) > 0 {
 		others = inbound // keep the links this node chose itself
 	}
-	others[rand.IntN(len(others))].hangUp(fmt.Sprintf("shuffle: dropped to keep %d peers", target))
+	// A random one of the worst ranked: what no bootstrap node and no
+	// second peer vouched for goes first.
+	addrs := make([]string, len(others))
+	for i, p := range others {
+		addrs[i] = p.info.Addr
+	}
+	worst := bestRanked(addrs, n.join.book.rank, false)
+	drop := worst[rand.IntN(len(worst))]
+	for _, p := range others {
+		if p.info.Addr == drop {
+			p.hangUp(fmt.Sprintf("shuffle: dropped to keep %d peers", target))
+			return
+		}
+	}
+}
+
+// bestRanked returns the addresses of the highest rank (or the lowest,
+// when best is false). addrs is not empty.
+func bestRanked(addrs []string, rank func(string) int, best bool) []string {
+	top := rank(addrs[0])
+	for _, a := range addrs[1:] {
+		if r := rank(a); best && r > top || !best && r < top {
+			top = r
+		}
+	}
+	var out []string
+	for _, a := range addrs {
+		if rank(a) == top {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // dialKnown connects to a known address and records how it went. claimed
@@ -326,11 +368,16 @@ func b2i(b bool) int {
 
 // heardPeers learns the addresses in a PEERS frame, each in its one
 // spelling (normalizeAddr); host names and other spellings that are not
-// one host are dropped.
+// one host are dropped. What a bootstrap node (an address the user gave
+// to join through) tells is marked so: it is dialled first.
 func (n *Node) heardPeers(from *peer, addrs [][]byte) {
+	fromBoot := n.join.book.bootstrap(from.info.Addr)
 	for _, a := range addrs {
 		if addr, err := normalizeAddr(string(a)); err == nil {
 			n.learn(addr, "", "", from.info.Name)
+			if fromBoot {
+				n.join.book.vouch(addr)
+			}
 		}
 	}
 	if len(addrs) > 0 && n.joining() {

@@ -106,11 +106,13 @@ func (s *peerSet) canAdmit(max int) bool {
 func (s *peerSet) live() int { return len(s.byID) }
 
 // evictee picks the peer that makes room when the set is full: an inbound
-// peer, never one this node dialled; of those, the one that brought the
-// fewest messages first (Delivered), the newest among equals; and never
-// one of the two that brought the most, so that an attacker who fills the
-// slots cannot push out the peers that carry the traffic. nil when there
-// are not more inbound peers than those two. The caller holds mu.
+// peer, never one this node dialled, never one of the two connected
+// longest, nor of the two that brought the most messages first; of the
+// others, the one that brought the fewest (Delivered), the newest among
+// equals. So an attacker who fills the free slots cannot push out the
+// peers that were there before it or that carry the traffic (Bitcoin
+// protects peers by uptime and usefulness in the same way). nil when
+// there are no more than four inbound peers. The caller holds mu.
 func (s *peerSet) evictee() *peer {
 	var inbound []*peer
 	for _, p := range s.byID {
@@ -118,17 +120,17 @@ func (s *peerSet) evictee() *peer {
 			inbound = append(inbound, p)
 		}
 	}
-	if len(inbound) == 0 {
-		return nil
-	}
-	slices.SortFunc(inbound, func(a, b *peer) int {
-		return cmp.Or(cmp.Compare(a.c.delivered.Load(), b.c.delivered.Load()), b.since.Compare(a.since))
-	})
-	const protected = 2
-	if len(inbound) <= protected {
+	const protected = 2 // by age, and by messages brought
+	if len(inbound) <= 2*protected {
 		return nil // a small node refuses instead (and names others)
 	}
-	return inbound[0]
+	// Protect the longest connected, then the ones that brought most.
+	slices.SortFunc(inbound, func(a, b *peer) int { return a.since.Compare(b.since) })
+	rest := inbound[protected:]
+	slices.SortFunc(rest, func(a, b *peer) int {
+		return cmp.Or(cmp.Compare(a.c.delivered.Load(), b.c.delivered.Load()), b.since.Compare(a.since))
+	})
+	return rest[0] // the two last of rest, which brought most, are never reached: len(rest) > protected
 }
 
 // remove takes p out of the set, if it is still the one for its node id,

@@ -113,6 +113,52 @@ func TestSilentConnectionsDoNotLockOut(t *testing.T) {
 	})
 }
 
+// TestSilentConnectionsAgainstAJoinNode: 8 silent connections held open
+// (reopened as the handshake timeout closes them) against a joining node
+// whose only known address does not answer: it makes at most a few dials a
+// second, backing off as for any failure.
+func TestSilentConnectionsAgainstAJoinNode(t *testing.T) {
+	onFakeClock(t, func(t *testing.T) {
+		tr := memnet.New(0)
+		c := newCluster(t, tr, 1, func(cfg *Config) { cfg.MaxPeers, cfg.TargetPeers = 8, 4 })
+		j := c.nodes[0]
+		stop := make(chan struct{})
+		defer close(stop)
+		for range 8 {
+			go func() { // a silent connection, reopened when closed
+				for {
+					conn, err := tr.Dial(context.Background(), j.Addr())
+					if err != nil {
+						return
+					}
+					buf := make([]byte, 64)
+					for {
+						if _, err := conn.Read(buf); err != nil {
+							break
+						}
+					}
+					conn.Close()
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			}()
+		}
+		j.learn("127.77.0.1:404", "", "", "join") // nothing listens there
+		j.startJoining()
+		time.Sleep(20 * time.Second)
+		c.recs[0].mu.Lock()
+		dials := len(c.recs[0].dials)
+		c.recs[0].mu.Unlock()
+		if dials > 20 {
+			t.Fatalf("%d dials in 20 s, want a few a second at most", dials)
+		}
+		t.Logf("%d dials in 20 s", dials)
+	})
+}
+
 // TestOccupiedJoinNodeMakesRoom: an attacker holds every peer slot of a
 // joining node with connections that bring nothing. An honest node that
 // connects evicts one of them, and the joining node dials a link of its
