@@ -24,8 +24,7 @@ type conduct struct {
 
 	// Error reports: at most one a second; the rest are counted and said
 	// in one line with the next report (or when the peer goes).
-	reported   time.Time
-	suppressed int
+	reports reportRate
 }
 
 // Limits of a peer's conduct that are not in Config.
@@ -92,23 +91,32 @@ func (c *conduct) answerPeers(now time.Time) bool {
 }
 
 // report decides whether an error is reported now (at most one a
-// second). When it is, summary is the line about the errors held back
-// since the last report ("" if none).
-func (c *conduct) report(now time.Time) (ok bool, held int) {
-	if !c.reported.IsZero() && now.Sub(c.reported) < reportEvery {
-		c.suppressed++
-		return false, 0
-	}
-	held, c.suppressed = c.suppressed, 0
-	c.reported = now
-	return true, held
-}
+// second), and how many were held back before it.
+func (c *conduct) report(now time.Time) (ok bool, held int) { return c.reports.allow(now) }
 
 // heldBack returns the errors not reported yet, and forgets them.
 func (c *conduct) heldBack() int {
-	n := c.suppressed
-	c.suppressed = 0
+	n := c.reports.suppressed
+	c.reports.suppressed = 0
 	return n
+}
+
+// reportRate lets one report a second through and counts the others.
+type reportRate struct {
+	reported   time.Time
+	suppressed int
+}
+
+// allow reports whether a report goes out now, and how many were held
+// back since the last one that did.
+func (r *reportRate) allow(now time.Time) (ok bool, held int) {
+	if !r.reported.IsZero() && now.Sub(r.reported) < reportEvery {
+		r.suppressed++
+		return false, 0
+	}
+	held, r.suppressed = r.suppressed, 0
+	r.reported = now
+	return true, held
 }
 
 // heldError is the line that says how many errors of a peer were not

@@ -140,9 +140,8 @@ func hostOf(remote string) (host string, loopback bool) {
 // handshakes, which have no peer to keep the count), so a flood of bad
 // connections cannot flood the consumer of events.
 type reporter struct {
-	mu         sync.Mutex
-	reported   time.Time
-	suppressed int
+	mu   sync.Mutex // guards rate
+	rate reportRate
 }
 
 // allow reports whether an event is reported now, and how many were held
@@ -150,11 +149,5 @@ type reporter struct {
 func (r *reporter) allow(now time.Time) (ok bool, held int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.reported.IsZero() && now.Sub(r.reported) < reportEvery {
-		r.suppressed++
-		return false, 0
-	}
-	held, r.suppressed = r.suppressed, 0
-	r.reported = now
-	return true, held
+	return r.rate.allow(now)
 }
