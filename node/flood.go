@@ -153,7 +153,10 @@ func (r flood) receivedUnverified(from *peer, f *wire.Frame) {
 	if ValidateText(told, n.cfg.MaxTextBytes()) == nil {
 		_, m := n.newMessage(told)
 		m.id = "" // unsigned links had the original
-		n.peers.broadcast(m, nil)
+		// As a relay of from's (which, unsigned, does not get it back): the
+		// reader waits with a relay's patience, so cycles of full queues
+		// unwind (see sendQueue).
+		n.peers.broadcast(m, from)
 	}
 	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{
 		ID: id, Origin: origin, From: from.info.Name, Hops: f.Hops, Text: text, Unverified: true,
