@@ -209,7 +209,9 @@ func (q *sendQueue) waitRoom(t ticket, factor int, patience time.Duration, gone 
 func (q *sendQueue) tryAdd(f string) bool {
 	q.mu.Lock()
 	frames, bytes := q.added.frames-q.taken.frames+1, q.added.bytes-q.taken.bytes+len(f)
-	ok := !q.closed && frames <= q.bound.frames && bytes <= q.bound.bytes
+	// An empty queue takes any one frame, however large (a PEERS frame of
+	// long addresses into a queue of a few bytes' bound).
+	ok := !q.closed && (frames == 1 || frames <= q.bound.frames && bytes <= q.bound.bytes)
 	var wasEmpty bool
 	if ok {
 		wasEmpty = q.appendLocked(f)

@@ -117,6 +117,14 @@ func TestQueueTryAdd(t *testing.T) {
 		if q.len() != 4 {
 			t.Fatalf("len %d, want 4", q.len())
 		}
+		// An empty queue takes one frame larger than its whole byte bound.
+		big := newSendQueue(2, 10, time.Second)
+		if !big.tryAdd("PEERS 127.0.0.1:1 127.0.0.1:2\n") {
+			t.Fatal("tryAdd refused a large frame into an empty queue")
+		}
+		if big.tryAdd("a\n") {
+			t.Fatal("tryAdd queued a second frame past the byte bound")
+		}
 	})
 }
 
