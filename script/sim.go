@@ -35,6 +35,9 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed builds the same graph, for every topology")
 	fs.IntVar(&cfg.TextBytes, "text-bytes", cfg.TextBytes, "length of each message text")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "give up if the messages have not reached every node by then")
+	engine := fs.String("engine", "real", "real: nodes of package node over the in-memory transport; virtual: the flood rule alone on a virtual clock (deterministic, to 100,000 nodes and more)")
+	latency := fs.Duration("latency", 10*time.Millisecond, "with -engine virtual: the delay of each link crossing")
+	jitter := fs.Duration("jitter", 5*time.Millisecond, "with -engine virtual: up to this much more, drawn from the seed")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
 	if err := fs.Parse(args); err != nil {
@@ -55,6 +58,14 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "p2p sim: %v\n", err)
 		return exitUsage
 	}
+	if *engine != "real" && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -engine %q: use real or virtual\n", *engine)
+		return exitUsage
+	}
+	if *latency < 0 || *jitter < 0 {
+		fmt.Fprintf(stderr, "p2p sim: -latency and -jitter must not be negative\n")
+		return exitUsage
+	}
 	// Open the -dot file first, so that a path that cannot be written
 	// fails before the run rather than after it.
 	var dotFile *os.File
@@ -67,10 +78,16 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		dotFile = f
 		defer f.Close()
 	}
-	prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
-	cfg.Progress = prog.update
-	res, runErr := sim.Run(ctx, cfg)
-	prog.end()
+	var res *sim.Result
+	var runErr error
+	if *engine == "virtual" {
+		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter})
+	} else {
+		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
+		cfg.Progress = prog.update
+		res, runErr = sim.Run(ctx, cfg)
+		prog.end()
+	}
 	if res == nil { // the network could not be built
 		if dotFile != nil {
 			dotFile.Close()
