@@ -38,6 +38,8 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	engine := fs.String("engine", "real", "real: nodes of package node over the in-memory transport; virtual: the flood rule alone on a virtual clock (deterministic, to 100,000 nodes and more)")
 	latency := fs.Duration("latency", 10*time.Millisecond, "with -engine virtual: the delay of each link crossing")
 	jitter := fs.Duration("jitter", 5*time.Millisecond, "with -engine virtual: up to this much more, drawn from the seed")
+	mode := fs.String("mode", "flood", "with -engine virtual: the broadcast rule, flood or tree (Plumtree)")
+	warmup := fs.Int("warmup", 5, "with -engine virtual: first messages left out of rmr_after_warmup")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
 	if err := fs.Parse(args); err != nil {
@@ -62,7 +64,15 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "p2p sim: -engine %q: use real or virtual\n", *engine)
 		return exitUsage
 	}
-	if *latency < 0 || *jitter < 0 {
+	if *mode != "flood" && *mode != "tree" {
+		fmt.Fprintf(stderr, "p2p sim: -mode %q: use flood or tree\n", *mode)
+		return exitUsage
+	}
+	if *mode == "tree" && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -mode tree needs -engine virtual (the node does not speak the tree rule yet)\n")
+		return exitUsage
+	}
+	if *latency < 0 || *jitter < 0 || *warmup < 0 {
 		fmt.Fprintf(stderr, "p2p sim: -latency and -jitter must not be negative\n")
 		return exitUsage
 	}
@@ -81,7 +91,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var res *sim.Result
 	var runErr error
 	if *engine == "virtual" {
-		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter})
+		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup})
 	} else {
 		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
 		cfg.Progress = prog.update
@@ -203,6 +213,10 @@ func printSim(w io.Writer, r *sim.Result) {
 	if r.RefSpanningTree > 0 {
 		fmt.Fprintf(w, "waste: %.0f%% more transmissions than a spanning tree\n",
 			100*(r.TransmissionsPerMessage-r.RefSpanningTree)/r.RefSpanningTree)
+	}
+	if r.Mode != "" {
+		fmt.Fprintf(w, "rule %s, virtual clock: RMR %.3f (%.3f after the warm-up); %d control frames (IHAVE, GRAFT, PRUNE); at most %d hops\n",
+			r.Mode, r.RMR, r.RMRAfterWarmup, r.ControlTransmissions, r.LastHops)
 	}
 	fmt.Fprintf(w, "time until every node has a message: p50 %v, p99 %v, max %v\n",
 		r.SpreadP50.Round(time.Microsecond), r.SpreadP99.Round(time.Microsecond), r.SpreadMax.Round(time.Microsecond))

@@ -1,5 +1,7 @@
 package broadcast
 
+import "time"
+
 // MsgID names a message: its origin and the origin's sequence number.
 type MsgID struct {
 	Origin uint64
@@ -10,16 +12,30 @@ type MsgID struct {
 type ActionKind uint8
 
 const (
-	Send    ActionKind = iota + 1 // send message ID, with Hops, to peer To
-	Deliver                       // deliver message ID to the user (it crossed Hops links)
+	Send     ActionKind = iota + 1 // send Frame about message ID (with Hops) to peer To
+	Deliver                        // deliver message ID to the user (it crossed Hops links)
+	SetTimer                       // call TimerFired(ID) After from now
+)
+
+// Frame is what a Send carries: the message itself, or a tree rule's
+// control frame about it.
+type Frame uint8
+
+const (
+	Gossip Frame = iota // the whole message (a MSG or SMSG frame)
+	IHave               // "I have message ID": a lazy link's announcement
+	Graft               // "send me message ID, and be an eager link"
+	Prune               // "I had it already: be a lazy link"
 )
 
 // Action is one thing a rule asks its driver to do.
 type Action[P comparable] struct {
-	Kind ActionKind
-	To   P
-	ID   MsgID
-	Hops int
+	Kind  ActionKind
+	To    P
+	Frame Frame
+	ID    MsgID
+	Hops  int
+	After time.Duration
 }
 
 // Seen is the rule's memory of messages: Add reports whether id is new,
@@ -37,6 +53,9 @@ type Rule[P comparable] interface {
 	PeerDown(p P)
 	// Publish is a message this node originates.
 	Publish(id MsgID, out []Action[P]) []Action[P]
-	// Received is a message from peer from that has crossed hops links.
-	Received(from P, id MsgID, hops int, out []Action[P]) []Action[P]
+	// Received is a frame from peer from about message id; a Gossip
+	// frame has crossed hops links.
+	Received(from P, f Frame, id MsgID, hops int, out []Action[P]) []Action[P]
+	// TimerFired is the timer a SetTimer action asked for.
+	TimerFired(id MsgID, out []Action[P]) []Action[P]
 }

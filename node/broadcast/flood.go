@@ -37,9 +37,9 @@ func (f *Flood[P]) Publish(id MsgID, out []Action[P]) []Action[P] {
 	return f.forward(nil, false, id, 1, out)
 }
 
-func (f *Flood[P]) Received(from P, id MsgID, hops int, out []Action[P]) []Action[P] {
-	if !f.seen.Add(id) {
-		return out
+func (f *Flood[P]) Received(from P, fr Frame, id MsgID, hops int, out []Action[P]) []Action[P] {
+	if fr != Gossip || !f.seen.Add(id) {
+		return out // a flood node ignores a tree's control frames
 	}
 	out = append(out, Action[P]{Kind: Deliver, ID: id, Hops: hops})
 	if f.MaxHops > 0 && hops >= f.MaxHops {
@@ -48,13 +48,16 @@ func (f *Flood[P]) Received(from P, id MsgID, hops int, out []Action[P]) []Actio
 	return f.forward(&from, true, id, hops+1, out)
 }
 
+// TimerFired: the flood rule sets no timers.
+func (f *Flood[P]) TimerFired(id MsgID, out []Action[P]) []Action[P] { return out }
+
 // forward sends id to every peer but from (when hasFrom).
 func (f *Flood[P]) forward(from *P, hasFrom bool, id MsgID, hops int, out []Action[P]) []Action[P] {
 	for _, p := range f.peers {
 		if hasFrom && p == *from {
 			continue
 		}
-		out = append(out, Action[P]{Kind: Send, To: p, ID: id, Hops: hops})
+		out = append(out, Action[P]{Kind: Send, To: p, Frame: Gossip, ID: id, Hops: hops})
 	}
 	return out
 }

@@ -28,7 +28,7 @@ func drive(t *testing.T, n int, edges [][2]int, maxHops int, from int, id MsgID)
 		m := queue[0]
 		queue = queue[1:]
 		sends++
-		for _, a := range rules[m.to].Received(m.from, id, m.hops, nil) {
+		for _, a := range rules[m.to].Received(m.from, Gossip, id, m.hops, nil) {
 			switch a.Kind {
 			case Deliver:
 				delivered[m.to]++
@@ -74,7 +74,7 @@ func TestFloodPeersComeAndGo(t *testing.T) {
 	if len(out) != 1 || out[0].To != 2 || out[0].Kind != Send || out[0].Hops != 1 {
 		t.Fatalf("publish after peers 1, 2, 1 up and 1 down: %+v, want one send to 2", out)
 	}
-	if out := f.Received(2, MsgID{1, 1}, 1, nil); len(out) != 0 {
+	if out := f.Received(2, Gossip, MsgID{1, 1}, 1, nil); len(out) != 0 {
 		t.Fatalf("our own message back: %+v, want nothing", out)
 	}
 }

@@ -84,6 +84,17 @@ type Result struct {
 	RefNoSendBack   float64 `json:"ref_no_send_back"`
 	RefSpanningTree float64 `json:"ref_spanning_tree"`
 
+	// The virtual engine's (RunVirtual) figures: the rule, the tree's
+	// control frames (IHAVE, GRAFT, PRUNE), the relative message
+	// redundancy (payload sends a delivery, less one: 0 for a perfect
+	// tree, about D-2 for a flood) over all messages and after the
+	// warm-up, and the most links a delivered message crossed.
+	Mode                 string  `json:"mode,omitempty"`
+	ControlTransmissions uint64  `json:"control_transmissions,omitempty"`
+	RMR                  float64 `json:"rmr,omitempty"`
+	RMRAfterWarmup       float64 `json:"rmr_after_warmup,omitempty"`
+	LastHops             int     `json:"last_hops,omitempty"`
+
 	// Time from Send until every other node delivered a message.
 	SpreadP50   time.Duration `json:"-"`
 	SpreadP99   time.Duration `json:"-"`

@@ -17,6 +17,11 @@ type VirtualConfig struct {
 	Config
 	Latency time.Duration
 	Jitter  time.Duration
+	// Mode is the broadcast rule: "flood" (the default) or "tree"
+	// (Plumtree). Warmup is how many first messages RMRAfterWarmup leaves
+	// out (the tree settles during them).
+	Mode   string
+	Warmup int
 }
 
 // RunVirtual runs the flood rule of package broadcast, the same state
@@ -41,9 +46,13 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	n, m := cfg.Nodes, cfg.Messages
 	words := (m + 63) / 64
 	seen := make([]uint64, n*words) // one bitset of messages per node
-	rules := make([]*broadcast.Flood[int32], n)
+	rules := make([]broadcast.Rule[int32], n)
 	for i := range rules {
-		rules[i] = broadcast.NewFlood[int32](bitSeen(seen[i*words:(i+1)*words]), 0)
+		if cfg.Mode == "tree" {
+			rules[i] = broadcast.NewTree[int32](bitSeen(seen[i*words : (i+1)*words]))
+		} else {
+			rules[i] = broadcast.NewFlood[int32](bitSeen(seen[i*words:(i+1)*words]), 0)
+		}
 	}
 	for _, e := range edges {
 		rules[e[0]].PeerUp(int32(e[1]))
@@ -62,6 +71,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		}
 		return d
 	}
+	var payloadAfter uint64
 	var (
 		q      events
 		out    []broadcast.Action[int32]
@@ -77,35 +87,60 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			r.FirstFrom[sender] = -1
 		}
 		out = rules[sender].Publish(id, out[:0])
-		for _, a := range out {
-			order++
-			heap.Push(&q, event{at: now + delay(), order: order, from: sender, to: a.To, hops: int32(a.Hops)})
+		schedule := func(from int32, acts []broadcast.Action[int32]) {
+			for _, a := range acts {
+				order++
+				switch a.Kind {
+				case broadcast.Send:
+					heap.Push(&q, event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame})
+				case broadcast.SetTimer:
+					heap.Push(&q, event{at: now + int64(a.After), order: order, to: from, timer: true})
+				}
+			}
 		}
+		schedule(sender, out)
 		for q.Len() > 0 {
 			ev := heap.Pop(&q).(event)
 			now = ev.at
-			r.Transmission++
-			out = rules[ev.to].Received(ev.from, id, int(ev.hops), out[:0])
+			if ev.timer {
+				out = rules[ev.to].TimerFired(id, out[:0])
+			} else {
+				if ev.frame == broadcast.Gossip {
+					r.Transmission++
+					if k >= cfg.Warmup {
+						payloadAfter++
+					}
+				} else {
+					r.ControlTransmissions++
+				}
+				out = rules[ev.to].Received(ev.from, ev.frame, id, int(ev.hops), out[:0])
+			}
 			for _, a := range out {
-				switch a.Kind {
-				case broadcast.Deliver:
+				if a.Kind == broadcast.Deliver {
 					r.Deliveries++
 					got++
 					last = now
+					r.LastHops = max(r.LastHops, a.Hops)
 					if k == 0 {
 						r.FirstFrom[ev.to] = int(ev.from)
 					}
-				case broadcast.Send:
-					order++
-					heap.Push(&q, event{at: now + delay(), order: order, from: ev.to, to: a.To, hops: int32(a.Hops)})
 				}
 			}
+			schedule(ev.to, out)
 		}
 		if got == n-1 {
 			spread = append(spread, time.Duration(last-sentAt))
 		}
 	}
 	r.Duplicates = r.Transmission - r.Deliveries
+	r.Mode = cfg.Mode
+	if r.Mode == "" {
+		r.Mode = "flood"
+	}
+	r.RMR = float64(r.Transmission)/float64(m*(n-1)) - 1
+	if after := m - min(cfg.Warmup, m); after > 0 {
+		r.RMRAfterWarmup = float64(payloadAfter)/float64(after*(n-1)) - 1
+	}
 	r.Missing = r.Expected - min(r.Expected, r.Deliveries)
 	fm := float64(m)
 	r.DeliveriesPerMessage = float64(r.Deliveries) / fm
@@ -148,6 +183,8 @@ type event struct {
 	from  int32
 	to    int32
 	hops  int32
+	frame broadcast.Frame
+	timer bool // a timer of node to, not a frame
 }
 
 type events []event

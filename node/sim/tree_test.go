@@ -1,0 +1,35 @@
+package sim
+
+import (
+	"testing"
+	"time"
+)
+
+// TestTreeGoals: Plumtree on the virtual clock, N = 1,000, D = 5 regular,
+// 100 messages: every message reaches every node, and after 5 warm-up
+// messages the payload redundancy is RMR ≤ 0.05 with one sender and ≤ 0.5
+// with ten (issue 12's goals; flooding gives D-2 = 3).
+func TestTreeGoals(t *testing.T) {
+	for _, c := range []struct {
+		senders int
+		maxRMR  float64
+	}{{1, 0.05}, {10, 0.5}} {
+		cfg := VirtualConfig{Config: DefaultConfig(), Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond, Mode: "tree", Warmup: 5}
+		cfg.Nodes, cfg.Degree, cfg.Topology, cfg.Messages, cfg.Senders = 1000, 5, "regular", 100, c.senders
+		r, err := RunVirtual(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flood := cfg
+		flood.Mode = "flood"
+		f, _ := RunVirtual(flood)
+		t.Logf("%d senders: tree RMR %.3f (after warm-up %.3f), %d control frames, last hops %d; flood RMR %.3f, last hops %d",
+			c.senders, r.RMR, r.RMRAfterWarmup, r.ControlTransmissions, r.LastHops, f.RMR, f.LastHops)
+		if r.Missing != 0 {
+			t.Errorf("%d senders: %d deliveries missing", c.senders, r.Missing)
+		}
+		if r.RMRAfterWarmup > c.maxRMR {
+			t.Errorf("%d senders: RMR after warm-up %.3f, want at most %.2f", c.senders, r.RMRAfterWarmup, c.maxRMR)
+		}
+	}
+}
