@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"math/rand/v2"
 	"runtime/debug"
 	"slices"
@@ -92,15 +91,15 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 				order++
 				switch a.Kind {
 				case broadcast.Send:
-					heap.Push(&q, event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame})
+					q.push(event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame})
 				case broadcast.SetTimer:
-					heap.Push(&q, event{at: now + int64(a.After), order: order, to: from, timer: true})
+					q.push(event{at: now + int64(a.After), order: order, to: from, timer: true})
 				}
 			}
 		}
 		schedule(sender, out)
 		for q.Len() > 0 {
-			ev := heap.Pop(&q).(event)
+			ev := q.pop()
 			now = ev.at
 			if ev.timer {
 				out = rules[ev.to].TimerFired(id, out[:0])
@@ -187,17 +186,49 @@ type event struct {
 	timer bool // a timer of node to, not a frame
 }
 
+// events is a binary min-heap of events by (at, order), typed so that
+// pushing and popping tens of millions of them allocates nothing.
 type events []event
 
 func (e events) Len() int { return len(e) }
-func (e events) Less(i, j int) bool {
+
+func (e events) less(i, j int) bool {
 	return e[i].at < e[j].at || e[i].at == e[j].at && e[i].order < e[j].order
 }
-func (e events) Swap(i, j int) { e[i], e[j] = e[j], e[i] }
-func (e *events) Push(x any)   { *e = append(*e, x.(event)) }
-func (e *events) Pop() any {
-	old := *e
-	x := old[len(old)-1]
-	*e = old[:len(old)-1]
-	return x
+
+func (e *events) push(ev event) {
+	*e = append(*e, ev)
+	h := *e
+	for i := len(h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func (e *events) pop() event {
+	h := *e
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && h.less(l, small) {
+			small = l
+		}
+		if r < len(h) && h.less(r, small) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		h[i], h[small] = h[small], h[i]
+		i = small
+	}
+	*e = h
+	return top
 }
