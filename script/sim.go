@@ -40,6 +40,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	jitter := fs.Duration("jitter", 5*time.Millisecond, "with -engine virtual: up to this much more, drawn from the seed")
 	mode := fs.String("mode", "flood", "with -engine virtual: the broadcast rule, flood or tree (Plumtree)")
 	warmup := fs.Int("warmup", 5, "with -engine virtual: first messages left out of rmr_after_warmup")
+	killFrac := fs.Float64("kill", 0, "with -engine virtual: the fraction of nodes (0 to 0.5, never a sender) that die halfway")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +73,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "p2p sim: -mode tree needs -engine virtual (the node does not speak the tree rule yet)\n")
 		return exitUsage
 	}
+	if *killFrac < 0 || *killFrac > 0.5 || *killFrac > 0 && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -kill is a fraction from 0 to 0.5, with -engine virtual\n")
+		return exitUsage
+	}
 	if *latency < 0 || *jitter < 0 || *warmup < 0 {
 		fmt.Fprintf(stderr, "p2p sim: -latency and -jitter must not be negative\n")
 		return exitUsage
@@ -91,7 +96,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var res *sim.Result
 	var runErr error
 	if *engine == "virtual" {
-		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup})
+		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac})
 	} else {
 		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
 		cfg.Progress = prog.update
@@ -220,6 +225,9 @@ func printSim(w io.Writer, r *sim.Result) {
 	}
 	fmt.Fprintf(w, "time until every node has a message: p50 %v, p99 %v, max %v\n",
 		r.SpreadP50.Round(time.Microsecond), r.SpreadP99.Round(time.Microsecond), r.SpreadMax.Round(time.Microsecond))
+	if r.Killed > 0 {
+		fmt.Fprintf(w, "nodes killed halfway: %d (deliveries expected at the survivors)\n", r.Killed)
+	}
 	fmt.Fprintf(w, "links cut during the run: %d", r.LinksCut)
 	if r.PeersDisconnected > 0 {
 		fmt.Fprintf(w, "; peers disconnected: %d (%s); slow peers: %d", r.PeersDisconnected, r.Reasons(), r.SlowPeers)

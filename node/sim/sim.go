@@ -94,6 +94,7 @@ type Result struct {
 	RMR                  float64 `json:"rmr,omitempty"`
 	RMRAfterWarmup       float64 `json:"rmr_after_warmup,omitempty"`
 	LastHops             int     `json:"last_hops,omitempty"`
+	Killed               int     `json:"killed,omitempty"` // nodes that died halfway (-kill)
 
 	// Time from Send until every other node delivered a message.
 	SpreadP50   time.Duration `json:"-"`

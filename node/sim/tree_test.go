@@ -3,6 +3,8 @@ package sim
 import (
 	"testing"
 	"time"
+
+	"github.com/p2p-chat/p2p/node/broadcast"
 )
 
 // TestTreeGoals: Plumtree on the virtual clock, N = 1,000, D = 5 regular,
@@ -30,6 +32,29 @@ func TestTreeGoals(t *testing.T) {
 		}
 		if r.RMRAfterWarmup > c.maxRMR {
 			t.Errorf("%d senders: RMR after warm-up %.3f, want at most %.2f", c.senders, r.RMRAfterWarmup, c.maxRMR)
+		}
+	}
+}
+
+// TestRepairAfterKill: 10% of the nodes die halfway; every survivor still
+// gets every later message, in flood and in tree mode (the tree repairs
+// itself through IHAVE and GRAFT), and the messages after the kill take
+// at most two rounds of graft timeouts (80 ms and 40 ms each) longer to
+// spread than the median.
+func TestRepairAfterKill(t *testing.T) {
+	for _, mode := range []string{"flood", "tree"} {
+		cfg := VirtualConfig{Config: DefaultConfig(), Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond, Mode: mode, Kill: 0.1}
+		cfg.Nodes, cfg.Degree, cfg.Topology, cfg.Messages = 1000, 5, "regular", 40
+		r, err := RunVirtual(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d killed, %d of %d deliveries, spread p50 %v max %v", mode, r.Killed, r.Deliveries, r.Expected, r.SpreadP50, r.SpreadMax)
+		if r.Killed != 100 || r.Missing != 0 {
+			t.Fatalf("%s: %d killed, %d deliveries missing; want 100 killed and none missing", mode, r.Killed, r.Missing)
+		}
+		if r.SpreadMax > r.SpreadP50+2*(broadcast.DefaultGraftTimeout+broadcast.DefaultSecondTimeout) {
+			t.Errorf("%s: the slowest message took %v against a median of %v: the repair took more than two graft timeouts", mode, r.SpreadMax, r.SpreadP50)
 		}
 	}
 }

@@ -21,6 +21,12 @@ type VirtualConfig struct {
 	// out (the tree settles during them).
 	Mode   string
 	Warmup int
+	// Kill is the fraction of nodes (0 to 0.5, never a sender) that die
+	// halfway through the run, just before message Messages/2: their
+	// neighbours drop them at once, and copies on their way to them are
+	// lost. Deliveries are then expected at the survivors the sender can
+	// still reach.
+	Kill float64
 }
 
 // RunVirtual runs the flood rule of package broadcast, the same state
@@ -70,6 +76,10 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		}
 		return d
 	}
+	dead := make([]bool, n)
+	killAt := m / 2
+	reach := n - 1 // nodes a message is expected at, the sender's component less the sender
+	reachFrom := map[int32]int{}
 	var payloadAfter uint64
 	var (
 		q      events
@@ -80,6 +90,18 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	)
 	for k := range m {
 		sender := int32(k % cfg.Senders)
+		if k == killAt && cfg.Kill > 0 {
+			r.Killed = kill(rules, edges, dead, cfg.Senders, cfg.Kill, rng)
+		}
+		if r.Killed > 0 {
+			if _, ok := reachFrom[sender]; !ok {
+				reachFrom[sender] = reachable(edges, dead, int(sender)) - 1
+			}
+			reach = reachFrom[sender]
+		}
+		if k == killAt && r.Killed > 0 {
+			r.Expected = uint64(killAt*(n-1)) + uint64(m-killAt)*uint64(reach) // senders share a component, or Missing says so
+		}
 		id := broadcast.MsgID{Origin: uint64(sender), Seq: uint64(k)}
 		sentAt, last, got := now, now, 0
 		if k == 0 {
@@ -101,6 +123,9 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		for q.Len() > 0 {
 			ev := q.pop()
 			now = ev.at
+			if dead[ev.to] {
+				continue // lost with the node
+			}
 			if ev.timer {
 				out = rules[ev.to].TimerFired(id, out[:0])
 			} else {
@@ -127,7 +152,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			}
 			schedule(ev.to, out)
 		}
-		if got == n-1 {
+		if got == reach {
 			spread = append(spread, time.Duration(last-sentAt))
 		}
 	}
@@ -158,6 +183,54 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	r.Seconds = time.Since(start).Seconds()
 	r.PeakRSSBytes = peakRSS()
 	return r, nil
+}
+
+// kill marks a fraction of the nodes dead (never one of the first
+// senders), chosen with rng, and has their neighbours drop them. It
+// returns how many died.
+func kill(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, senders int, frac float64, rng *rand.Rand) int {
+	n := len(rules)
+	count := min(int(frac*float64(n)), n-senders)
+	victims := rng.Perm(n - senders)[:count]
+	for _, v := range victims {
+		dead[v+senders] = true
+	}
+	for _, e := range edges {
+		a, b := e[0], e[1]
+		switch {
+		case dead[a] && !dead[b]:
+			rules[b].PeerDown(int32(a))
+		case dead[b] && !dead[a]:
+			rules[a].PeerDown(int32(b))
+		}
+	}
+	return count
+}
+
+// reachable counts the live nodes connected to from through live nodes.
+func reachable(edges [][2]int, dead []bool, from int) int {
+	adj := make([][]int32, len(dead))
+	for _, e := range edges {
+		if !dead[e[0]] && !dead[e[1]] {
+			adj[e[0]] = append(adj[e[0]], int32(e[1]))
+			adj[e[1]] = append(adj[e[1]], int32(e[0]))
+		}
+	}
+	seen := make([]bool, len(dead))
+	seen[from] = true
+	stack, count := []int32{int32(from)}, 1
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, w := range adj[v] {
+			if !seen[w] {
+				seen[w] = true
+				count++
+				stack = append(stack, w)
+			}
+		}
+	}
+	return count
 }
 
 // bitSeen is a node's set of messages seen, one bit each (the message's
