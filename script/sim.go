@@ -65,12 +65,12 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "p2p sim: -engine %q: use real or virtual\n", *engine)
 		return exitUsage
 	}
-	if *mode != "flood" && *mode != "tree" {
-		fmt.Fprintf(stderr, "p2p sim: -mode %q: use flood or tree\n", *mode)
+	if *mode != "flood" && *mode != "tree" && *mode != "both" {
+		fmt.Fprintf(stderr, "p2p sim: -mode %q: use flood, tree or both\n", *mode)
 		return exitUsage
 	}
-	if *mode == "tree" && *engine != "virtual" {
-		fmt.Fprintf(stderr, "p2p sim: -mode tree needs -engine virtual (the node does not speak the tree rule yet)\n")
+	if *mode != "flood" && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -mode %s needs -engine virtual (the node does not speak the tree rule yet)\n", *mode)
 		return exitUsage
 	}
 	if *killFrac < 0 || *killFrac > 0.5 || *killFrac > 0 && *engine != "virtual" {
@@ -95,6 +95,9 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	var res *sim.Result
 	var runErr error
+	if *mode == "both" {
+		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac}, *asJSON)
+	}
 	if *engine == "virtual" {
 		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac})
 	} else {
@@ -238,4 +241,48 @@ func printSim(w io.Writer, r *sim.Result) {
 	}
 	fmt.Fprintf(w, "wall time %.2f s (building the network %.2f s), peak memory %.0f MB\n",
 		r.Seconds, r.SetupSeconds, float64(r.PeakRSSBytes)/(1<<20))
+}
+
+// simBoth is `p2p sim -engine virtual -mode both`: flood and tree on the
+// same graph, seed and latencies, side by side with the references.
+func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool) int {
+	var res [2]*sim.Result
+	for i, mode := range []string{"flood", "tree"} {
+		c := cfg
+		c.Mode = mode
+		r, err := sim.RunVirtual(c)
+		if err != nil {
+			fmt.Fprintf(stderr, "p2p sim: %s: %v\n", mode, err)
+			return exitFail
+		}
+		res[i] = r
+	}
+	if asJSON {
+		if err := json.NewEncoder(stdout).Encode(map[string]*sim.Result{"flood": res[0], "tree": res[1]}); err != nil {
+			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
+			return exitFail
+		}
+	} else {
+		f, t := res[0], res[1]
+		fmt.Fprintf(stdout, "p2p sim: %s, %d nodes, %d edges (mean degree D = %.2f), %d messages from %d sender(s), seed %d, virtual clock\n\n",
+			f.Topology, f.Nodes, f.Edges, f.Degree, f.Messages, f.Senders, f.Seed)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "per message\tflood\ttree\t\n")
+		fmt.Fprintf(tw, "payload transmissions\t%.1f\t%.1f\t\n", f.TransmissionsPerMessage, t.TransmissionsPerMessage)
+		fmt.Fprintf(tw, "control frames\t%.1f\t%.1f\t\n", float64(f.ControlTransmissions)/float64(f.Messages), float64(t.ControlTransmissions)/float64(t.Messages))
+		fmt.Fprintf(tw, "deliveries\t%.1f\t%.1f\t\n", f.DeliveriesPerMessage, t.DeliveriesPerMessage)
+		fmt.Fprintf(tw, "RMR\t%.3f\t%.3f\t\n", f.RMR, t.RMR)
+		fmt.Fprintf(tw, "RMR after the warm-up\t%.3f\t%.3f\t\n", f.RMRAfterWarmup, t.RMRAfterWarmup)
+		fmt.Fprintf(tw, "most hops\t%d\t%d\t\n", f.LastHops, t.LastHops)
+		fmt.Fprintf(tw, "spread p50\t%v\t%v\t\n", f.SpreadP50.Round(time.Microsecond), t.SpreadP50.Round(time.Microsecond))
+		fmt.Fprintf(tw, "spread max\t%v\t%v\t\n", f.SpreadMax.Round(time.Microsecond), t.SpreadMax.Round(time.Microsecond))
+		fmt.Fprintf(tw, "missing deliveries\t%d\t%d\t\n", f.Missing, t.Missing)
+		tw.Flush()
+		fmt.Fprintf(stdout, "\nreferences per message: N*D = %.0f (the tutorial), N(D-1)+1 = %.0f (not back to the sender), N-1 = %.0f (a spanning tree)\n",
+			f.RefTutorial, f.RefNoSendBack, f.RefSpanningTree)
+	}
+	if res[0].Missing > 0 || res[1].Missing > 0 {
+		return exitFail
+	}
+	return exitOK
 }

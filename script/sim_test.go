@@ -41,6 +41,10 @@ func TestSimBadFlags(t *testing.T) {
 		{[]string{"-senders", "11"}, "-senders"},
 		{[]string{"-timeout", "0s"}, "-timeout"},
 		{[]string{"extra"}, "extra"},
+		{[]string{"-engine", "quantum"}, "-engine"},
+		{[]string{"-mode", "tree"}, "-mode"}, // the real engine has no tree
+		{[]string{"-engine", "virtual", "-mode", "gossip"}, "-mode"},
+		{[]string{"-engine", "virtual", "-kill", "0.9"}, "-kill"},
 	} {
 		code, out, errs := runSimArgs(tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.flag) || out != "" {
@@ -140,5 +144,24 @@ func TestSimProgress(t *testing.T) {
 	if got := tty.String(); strings.Count(got, "\r\x1b[K") != 3 || !strings.HasSuffix(got, "\r\x1b[K") ||
 		!strings.Contains(got, "0.2 s, flooding") {
 		t.Errorf("terminal: %q; want two lines rewritten in place, then cleared", got)
+	}
+}
+
+// -engine virtual -mode both: flood and tree side by side on one graph.
+func TestSimBothModes(t *testing.T) {
+	code, out, errs := runSimArgs("-engine", "virtual", "-mode", "both", "-n", "60", "-d", "4", "-topology", "regular", "-messages", "20")
+	if code != exitOK || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{"flood      tree", "payload transmissions", "RMR after the warm-up", "missing deliveries         0         0", "N-1 = 59"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runSimArgs("-engine", "virtual", "-mode", "both", "-n", "60", "-d", "4", "-topology", "regular", "-messages", "20", "-json")
+	var both map[string]sim.Result
+	if code != exitOK || json.Unmarshal([]byte(out), &both) != nil || both["flood"].Mode != "flood" || both["tree"].Mode != "tree" ||
+		both["tree"].Transmission >= both["flood"].Transmission {
+		t.Fatalf("-json: exit %d, %q", code, out)
 	}
 }
