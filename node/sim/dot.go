@@ -18,8 +18,13 @@ func WriteDOT(w io.Writer, r *Result) error {
 			tree[[2]int{min(child, parent), max(child, parent)}] = child
 		}
 	}
-	fmt.Fprintf(bw, "// p2p sim -topology %s -n %d: %d edges, %d used by the first message (a spanning tree), %d wasted\n",
-		r.Topology, r.Nodes, len(r.EdgeList), len(tree), len(r.EdgeList)-len(tree))
+	if r.Mode == "tree" {
+		fmt.Fprintf(bw, "// p2p sim -mode tree -topology %s -n %d: %d edges, %d in the eager tree (message %d, settled: bold), %d lazy (dashed: IHAVE only)\n",
+			r.Topology, r.Nodes, len(r.EdgeList), len(tree), r.FirstFromMessage, len(r.EdgeList)-len(tree))
+	} else {
+		fmt.Fprintf(bw, "// p2p sim -topology %s -n %d: %d edges, %d used by the first message (a spanning tree), %d wasted\n",
+			r.Topology, r.Nodes, len(r.EdgeList), len(tree), len(r.EdgeList)-len(tree))
+	}
 	fmt.Fprintf(bw, "graph flood {\n\tlayout=neato; overlap=false; node [shape=circle, fontsize=10];\n")
 	for i := range r.Nodes {
 		if i < len(r.FirstFrom) && r.FirstFrom[i] == -1 {

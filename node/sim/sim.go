@@ -119,8 +119,9 @@ type Result struct {
 
 	// For drawing: the graph's edges and, for the first message, the
 	// neighbour each node got its first copy from (-1 for the origin).
-	EdgeList  [][2]int `json:"-"`
-	FirstFrom []int    `json:"-"`
+	EdgeList         [][2]int `json:"-"`
+	FirstFrom        []int    `json:"-"`
+	FirstFromMessage int      `json:"-"` // the message FirstFrom is of (0, or the last one in tree mode)
 }
 
 // Run builds the network, floods the messages, waits until every node has

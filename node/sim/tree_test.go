@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,24 @@ func TestRepairAfterKill(t *testing.T) {
 		if r.SpreadMax > r.SpreadP50+2*(broadcast.DefaultGraftTimeout+broadcast.DefaultSecondTimeout) {
 			t.Errorf("%s: the slowest message took %v against a median of %v: the repair took more than two graft timeouts", mode, r.SpreadMax, r.SpreadP50)
 		}
+	}
+}
+
+// TestTreeDOTDrawsTheEagerTree: -dot in tree mode draws the settled eager
+// tree: N-1 bold edges, the rest dashed.
+func TestTreeDOTDrawsTheEagerTree(t *testing.T) {
+	cfg := VirtualConfig{Config: DefaultConfig(), Latency: 10 * time.Millisecond, Mode: "tree"}
+	cfg.Nodes, cfg.Degree, cfg.Topology, cfg.Messages = 30, 4, "regular", 10
+	r, err := RunVirtual(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteDOT(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if bold := strings.Count(b.String(), "penwidth=2.5"); bold != cfg.Nodes-1 || r.FirstFromMessage != cfg.Messages-1 ||
+		!strings.Contains(b.String(), "eager tree (message 9") {
+		t.Fatalf("%d bold edges of message %d, want %d of the last:\n%s", bold, r.FirstFromMessage, cfg.Nodes-1, b.String())
 	}
 }

@@ -104,8 +104,13 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		}
 		id := broadcast.MsgID{Origin: uint64(sender), Seq: uint64(k)}
 		sentAt, last, got := now, now, 0
-		if k == 0 {
+		// The tree to draw: the first message's for a flood, the last one's
+		// (the eager tree, settled) for the tree rule.
+		drawn := k == 0 || cfg.Mode == "tree" && k == m-1
+		if drawn {
+			clear(r.FirstFrom)
 			r.FirstFrom[sender] = -1
+			r.FirstFromMessage = k
 		}
 		out = rules[sender].Publish(id, out[:0])
 		schedule := func(from int32, acts []broadcast.Action[int32]) {
@@ -145,7 +150,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 					got++
 					last = now
 					r.LastHops = max(r.LastHops, a.Hops)
-					if k == 0 {
+					if drawn {
 						r.FirstFrom[ev.to] = int(ev.from)
 					}
 				}
