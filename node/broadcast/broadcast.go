@@ -2,7 +2,9 @@ package broadcast
 
 import "time"
 
-// MsgID names a message: its origin and the origin's sequence number.
+// MsgID names a message: its origin and the origin's sequence number
+// (from 1). The zero MsgID names no message: a GRAFT about it asks for
+// none (see Tree's optimisation).
 type MsgID struct {
 	Origin uint64
 	Seq    uint64
@@ -23,8 +25,8 @@ type Frame uint8
 
 const (
 	Gossip Frame = iota // the whole message (a MSG or SMSG frame)
-	IHave               // "I have message ID": a lazy link's announcement
-	Graft               // "send me message ID, and be an eager link"
+	IHave               // "I have message ID, Hops links from its origin": a lazy link's announcement
+	Graft               // "be an eager link, and send me message ID" (none for the zero ID)
 	Prune               // "I had it already: be a lazy link"
 )
 
@@ -39,10 +41,12 @@ type Action[P comparable] struct {
 }
 
 // Seen is the rule's memory of messages: Add reports whether id is new,
-// and records it (the test-and-set). Drivers bring their own: the node
-// its bounded seen set, the simulator a bitset.
+// and records it (the test-and-set); Has reports whether it was added.
+// Drivers bring their own: the node its delivered log, the simulator a
+// bitset.
 type Seen interface {
 	Add(id MsgID) bool
+	Has(id MsgID) bool
 }
 
 // Rule is a broadcast rule. Its methods append the actions an event
@@ -54,7 +58,8 @@ type Rule[P comparable] interface {
 	// Publish is a message this node originates.
 	Publish(id MsgID, out []Action[P]) []Action[P]
 	// Received is a frame from peer from about message id; a Gossip
-	// frame has crossed hops links.
+	// frame has crossed hops links, an IHave says the announcer's copy
+	// would have.
 	Received(from P, f Frame, id MsgID, hops int, out []Action[P]) []Action[P]
 	// TimerFired is the timer a SetTimer action asked for.
 	TimerFired(id MsgID, out []Action[P]) []Action[P]

@@ -72,3 +72,8 @@ func (s MapSeen) Add(id MsgID) bool {
 	s[id] = struct{}{}
 	return true
 }
+
+func (s MapSeen) Has(id MsgID) bool {
+	_, ok := s[id]
+	return ok
+}

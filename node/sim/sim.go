@@ -88,12 +88,19 @@ type Result struct {
 	// control frames (IHAVE, GRAFT, PRUNE), the relative message
 	// redundancy (payload sends a delivery, less one: 0 for a perfect
 	// tree, about D-2 for a flood) over all messages and after the
-	// warm-up, and the most links a delivered message crossed.
+	// warm-up, the most links a delivered message crossed, and over the
+	// messages after the warm-up the links its last delivery crossed
+	// (median, 99th percentile, most).
 	Mode                 string  `json:"mode,omitempty"`
 	ControlTransmissions uint64  `json:"control_transmissions,omitempty"`
+	Prunes               uint64  `json:"prunes,omitempty"`
+	Grafts               uint64  `json:"grafts,omitempty"`
 	RMR                  float64 `json:"rmr,omitempty"`
 	RMRAfterWarmup       float64 `json:"rmr_after_warmup,omitempty"`
 	LastHops             int     `json:"last_hops,omitempty"`
+	LastHopsP50          int     `json:"last_hops_p50,omitempty"`
+	LastHopsP99          int     `json:"last_hops_p99,omitempty"`
+	LastHopsMax          int     `json:"last_hops_max,omitempty"`
 	Killed               int     `json:"killed,omitempty"` // nodes that died halfway (-kill)
 
 	// Time from Send until every other node delivered a message.

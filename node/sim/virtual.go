@@ -27,6 +27,11 @@ type VirtualConfig struct {
 	// lost. Deliveries are then expected at the survivors the sender can
 	// still reach.
 	Kill float64
+	// GraftTimeout and Threshold set the tree rule's first graft timeout
+	// (the second is half of it) and its optimisation threshold (-1 for
+	// none); 0 means the defaults of package broadcast.
+	GraftTimeout time.Duration
+	Threshold    int
 }
 
 // RunVirtual runs the flood rule of package broadcast, the same state
@@ -54,7 +59,14 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	rules := make([]broadcast.Rule[int32], n)
 	for i := range rules {
 		if cfg.Mode == "tree" {
-			rules[i] = broadcast.NewTree[int32](bitSeen(seen[i*words : (i+1)*words]))
+			t := broadcast.NewTree[int32](bitSeen(seen[i*words : (i+1)*words]))
+			if cfg.GraftTimeout > 0 {
+				t.GraftTimeout, t.SecondTimeout = cfg.GraftTimeout, cfg.GraftTimeout/2
+			}
+			if cfg.Threshold != 0 {
+				t.Threshold = max(cfg.Threshold, 0)
+			}
+			rules[i] = t
 		} else {
 			rules[i] = broadcast.NewFlood[int32](bitSeen(seen[i*words:(i+1)*words]), 0)
 		}
@@ -85,6 +97,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		q      events
 		out    []broadcast.Action[int32]
 		spread []time.Duration
+		hops   []int // of each message after the warm-up, its last delivery's
 		now    int64
 		order  uint64
 	)
@@ -102,8 +115,8 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		if k == killAt && r.Killed > 0 {
 			r.Expected = uint64(killAt*(n-1)) + uint64(m-killAt)*uint64(reach) // senders share a component, or Missing says so
 		}
-		id := broadcast.MsgID{Origin: uint64(sender), Seq: uint64(k)}
-		sentAt, last, got := now, now, 0
+		id := broadcast.MsgID{Origin: uint64(sender), Seq: uint64(k + 1)}
+		sentAt, last, got, lastHops := now, now, 0, 0
 		// The tree to draw: the first message's for a flood, the last one's
 		// (the eager tree, settled) for the tree rule.
 		drawn := k == 0 || cfg.Mode == "tree" && k == m-1
@@ -118,7 +131,8 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 				order++
 				switch a.Kind {
 				case broadcast.Send:
-					q.push(event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame})
+					q.push(event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame,
+						noID: a.ID == broadcast.MsgID{}})
 				case broadcast.SetTimer:
 					q.push(event{at: now + int64(a.After), order: order, to: from, timer: true})
 				}
@@ -134,21 +148,32 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			if ev.timer {
 				out = rules[ev.to].TimerFired(id, out[:0])
 			} else {
-				if ev.frame == broadcast.Gossip {
+				switch ev.frame {
+				case broadcast.Gossip:
 					r.Transmission++
 					if k >= cfg.Warmup {
 						payloadAfter++
 					}
-				} else {
+				case broadcast.Prune:
+					r.Prunes++
+					r.ControlTransmissions++
+				case broadcast.Graft:
+					r.Grafts++
+					r.ControlTransmissions++
+				default:
 					r.ControlTransmissions++
 				}
-				out = rules[ev.to].Received(ev.from, ev.frame, id, int(ev.hops), out[:0])
+				about := id
+				if ev.noID {
+					about = broadcast.MsgID{}
+				}
+				out = rules[ev.to].Received(ev.from, ev.frame, about, int(ev.hops), out[:0])
 			}
 			for _, a := range out {
 				if a.Kind == broadcast.Deliver {
 					r.Deliveries++
 					got++
-					last = now
+					last, lastHops = now, a.Hops
 					r.LastHops = max(r.LastHops, a.Hops)
 					if drawn {
 						r.FirstFrom[ev.to] = int(ev.from)
@@ -159,6 +184,9 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		}
 		if got == reach {
 			spread = append(spread, time.Duration(last-sentAt))
+		}
+		if k >= cfg.Warmup || m <= cfg.Warmup {
+			hops = append(hops, lastHops)
 		}
 	}
 	r.Duplicates = r.Transmission - r.Deliveries
@@ -184,6 +212,11 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		r.SpreadP50, r.SpreadP99, r.SpreadMax = pick(0.50), pick(0.99), spread[len(spread)-1]
 	}
 	r.SpreadP50Ms, r.SpreadP99Ms, r.SpreadMaxMs = ms(r.SpreadP50), ms(r.SpreadP99), ms(r.SpreadMax)
+	slices.Sort(hops)
+	if len(hops) > 0 {
+		pick := func(q float64) int { return hops[min(len(hops)-1, int(q*float64(len(hops))))] }
+		r.LastHopsP50, r.LastHopsP99, r.LastHopsMax = pick(0.50), pick(0.99), hops[len(hops)-1]
+	}
 	r.SetupSeconds = setup.Seconds()
 	r.Seconds = time.Since(start).Seconds()
 	r.PeakRSSBytes = peakRSS()
@@ -239,16 +272,21 @@ func reachable(edges [][2]int, dead []bool, from int) int {
 }
 
 // bitSeen is a node's set of messages seen, one bit each (the message's
-// sequence number is its index in the run).
+// sequence number is its place in the run, from 1).
 type bitSeen []uint64
 
 func (b bitSeen) Add(id broadcast.MsgID) bool {
-	w, bit := id.Seq/64, uint64(1)<<(id.Seq%64)
+	w, bit := (id.Seq-1)/64, uint64(1)<<((id.Seq-1)%64)
 	if b[w]&bit != 0 {
 		return false
 	}
 	b[w] |= bit
 	return true
+}
+
+func (b bitSeen) Has(id broadcast.MsgID) bool {
+	w, bit := (id.Seq-1)/64, uint64(1)<<((id.Seq-1)%64)
+	return b[w]&bit != 0
 }
 
 // event is one copy of a message arriving at node to, at virtual time at
@@ -262,6 +300,7 @@ type event struct {
 	hops  int32
 	frame broadcast.Frame
 	timer bool // a timer of node to, not a frame
+	noID  bool // a frame about no message (a GRAFT that asks for none)
 }
 
 // events is a binary min-heap of events by (at, order), typed so that
