@@ -38,10 +38,10 @@ type Tree[P comparable] struct {
 	seen    Seen
 	peers   []P
 	origins map[uint64]*originTree[P]
-	clock   uint64               // counts uses of origins, for forgetting the least recent
+	clock   uint64                // counts uses of origins, for forgetting the least recent
 	missed  map[MsgID]*missing[P] // messages announced but not received yet, timer set
-	cache   map[MsgID]arrival[P] // messages received, to answer GRAFT and to optimise
-	order   []MsgID              // cache in arrival order, to bound it
+	cache   map[MsgID]arrival[P]  // messages received, to answer GRAFT and to optimise
+	order   []MsgID               // cache in arrival order, to bound it
 }
 
 // originTree is one origin's tree at this node: its peers that are lazy
