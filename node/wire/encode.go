@@ -26,15 +26,20 @@ func EncodeMsg(id string, hops int, origin, text []byte) string {
 }
 
 // EncodeHello returns a HELLO line. key and nonce (wire forms) are given
-// by a node that speaks protocol 2, and empty for protocol 1.
-func EncodeHello(version int, nodeID, name, listen string, maxLine int, key, nonce string) string {
+// by a node that speaks protocol 2, and empty for protocol 1; opts are
+// more options ("mode=tree").
+func EncodeHello(version int, nodeID, name, listen string, maxLine int, key, nonce string, opts ...string) string {
 	if listen == "" {
 		listen = "-"
 	}
-	if key == "" {
-		return fmt.Sprintf("%s %d %s %s %s max-line=%d\n", frameHello, version, nodeID, name, listen, maxLine)
+	line := fmt.Sprintf("%s %d %s %s %s max-line=%d", frameHello, version, nodeID, name, listen, maxLine)
+	if key != "" {
+		line += " key=" + key + " nonce=" + nonce
 	}
-	return fmt.Sprintf("%s %d %s %s %s max-line=%d key=%s nonce=%s\n", frameHello, version, nodeID, name, listen, maxLine, key, nonce)
+	for _, o := range opts {
+		line += " " + o
+	}
+	return line + "\n"
 }
 
 // EncodeAuth returns the AUTH line of a handshake proof (its wire form).

@@ -49,6 +49,9 @@ const (
 	KindUnknown
 	KindAuth      // protocol 2: the handshake proof
 	KindSignedMsg // protocol 2: a signed message
+	KindIHave     // tree mode: message ids a lazy link announces
+	KindGraft     // tree mode: be eager (and send these messages)
+	KindPrune     // tree mode: be lazy
 )
 
 // Frame is one decoded line. Its byte slices point into the Reader's buffer
@@ -65,6 +68,7 @@ type Frame struct {
 	Listen  []byte
 	Key     []byte // protocol 2: the sender's public key (wire form), from key=
 	Nonce   []byte // protocol 2: the sender's fresh nonce (wire form), from nonce=
+	Mode    []byte // the sender's broadcast rule, from mode= ("tree"; absent means flood)
 
 	// MSG, SMSG (ID is MSG's only)
 	ID     []byte
@@ -83,6 +87,9 @@ type Frame struct {
 
 	// PEERS
 	Addrs [][]byte
+
+	// IHAVE, GRAFT, PRUNE: the references, checked (see EachRef)
+	Refs []byte
 }
 
 // ProtocolError is a frame that could not be decoded. The connection that

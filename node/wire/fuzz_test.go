@@ -23,6 +23,7 @@ func FuzzDecoder(f *testing.F) {
 		"HELLO 2 3f2a9c0d1e2b4a5c alice - max-line=512 key=" + testKey + " nonce=" + testNonce + "\nAUTH " + testSig + "\n",
 		"SMSG 1 " + testSig + " " + testKey + " 17 1700000000000 alice hi there\n",
 		"SMSG 1 " + testSig + " " + testKey + " 017 1700000000000 alice leading zero\n",
+		"IHAVE 3f2a9c0d1e2b4a5c-1@2 3f2a9c0d1e2b4a5c-2@3\nGRAFT 3f2a9c0d1e2b4a5c-1 3f2a9c0d1e2b4a5c\nPRUNE 3f2a9c0d1e2b4a5c\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -53,10 +53,19 @@ func parseFrame(line []byte, f *Frame) error {
 		}
 		f.Sig = rest
 		return nil
+	case frameIHave:
+		f.Kind = KindIHave
+		return parseRefs(frameIHave, rest, f)
+	case frameGraft:
+		f.Kind = KindGraft
+		return parseRefs(frameGraft, rest, f)
+	case framePrune:
+		f.Kind = KindPrune
+		return parseRefs(framePrune, rest, f)
 	default:
 		f.Kind = KindUnknown
 		if !isFrameWord(word) {
-			return Errorf("frame type %q is not an upper-case word (this node knows HELLO AUTH MSG SMSG ERR BYE PING GETPEERS PEERS)", truncate(word, maxTokenLen))
+			return Errorf("frame type %q is not an upper-case word (this node knows HELLO AUTH MSG SMSG ERR BYE PING GETPEERS PEERS IHAVE GRAFT PRUNE)", truncate(word, maxTokenLen))
 		}
 		return nil
 	}
@@ -137,6 +146,8 @@ func parseHello(rest []byte, f *Frame) error {
 				return Errorf("HELLO nonce is not %d characters of base64url", nonceLen)
 			}
 			f.Nonce = val
+		} else if val, ok := bytes.CutPrefix(opt, []byte("mode=")); ok {
+			f.Mode = val // an unknown mode is taken for flood
 		}
 	}
 	return nil
