@@ -19,6 +19,7 @@ type hello struct {
 	key     ed25519.PublicKey // protocol 2 links only
 	keyText string
 	nonce   string
+	tree    bool // it runs tree mode (mode=tree), on a signed link
 }
 
 // signed reports whether the link carries signed messages (protocol 2).
@@ -54,6 +55,7 @@ func (n *Node) checkHello(f *wire.Frame) (hello, error) {
 			return h, wire.Errorf("HELLO node id %s is not the id of its key (that is %s)", h.id, id)
 		}
 		h.key, h.keyText, h.nonce = key, string(f.Key), string(f.Nonce)
+		h.tree = string(f.Mode) == "tree"
 	}
 	if h.id == n.id {
 		return h, ErrSelf
@@ -66,6 +68,9 @@ func (n *Node) checkHello(f *wire.Frame) (hello, error) {
 func (n *Node) helloLine(nonce string) string {
 	if n.key == nil {
 		return wire.EncodeHello(n.version, n.id, n.name, n.addr, n.cfg.MaxLineBytes, "", "")
+	}
+	if n.cfg.Mode == "tree" {
+		return wire.EncodeHello(n.version, n.id, n.name, n.addr, n.cfg.MaxLineBytes, n.key.PublicText(), nonce, "mode=tree")
 	}
 	return wire.EncodeHello(n.version, n.id, n.name, n.addr, n.cfg.MaxLineBytes, n.key.PublicText(), nonce)
 }

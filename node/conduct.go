@@ -19,6 +19,7 @@ import (
 type conduct struct {
 	control  bucket // control frames
 	patience bucket // offences
+	grafts   bucket // messages asked for by GRAFT (tree mode)
 	unknown  map[string]struct{}
 	answered time.Time // when GETPEERS was last answered (zero: never)
 
@@ -39,8 +40,15 @@ func newConduct(cfg Config, now time.Time) conduct {
 	return conduct{
 		control:  newBucket(float64(cfg.ControlRate), float64(cfg.ControlBurst), now),
 		patience: newBucket(patienceRefill, float64(cfg.Patience), now),
+		grafts:   newBucket(float64(cfg.GraftRate), float64(cfg.GraftRate), now),
 	}
 }
+
+// allowGraft spends one message asked for by GRAFT from the peer's
+// budget (Config.GraftRate a second, burst the same). Past it the GRAFT is
+// ignored: no offence, since an honest peer repairing after a burst may
+// ask for many.
+func (c *conduct) allowGraft(now time.Time) bool { return c.grafts.take(now) }
 
 // verdict of a control frame.
 type controlVerdict uint8

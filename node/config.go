@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/broadcast"
 	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/transport"
 	"github.com/p2p-chat/p2p/node/wire"
@@ -76,6 +77,28 @@ type Config struct {
 	// recently is forgotten, and a late copy of one of its messages would
 	// be delivered again.
 	SeenOrigins int
+	// Mode is the broadcast rule: "flood" (the default, the tutorial's) or
+	// "tree" (Plumtree: each origin's messages settle on a spanning tree of
+	// eager links, the others carry IHAVE; see docs/protocol.md). A tree
+	// node treats a flood peer as always eager. Tree mode needs signed
+	// messages (not Unsigned); unsigned links are flooded.
+	Mode string
+	// GraftTimeout: a tree node that hears IHAVE for a message that does
+	// not come within it asks the announcer (GRAFT), then the next
+	// announcer after half of it. IHaveDelay: IHAVE frames are sent in
+	// batches, at most this long after the first id of a batch.
+	GraftTimeout time.Duration
+	IHaveDelay   time.Duration
+	// TreeCache and TreeCacheBytes bound the messages a tree node keeps to
+	// answer GRAFT (and, the same number, the missing messages it waits
+	// for); TreeOrigins the origins whose trees it keeps (the least
+	// recently used is forgotten, and its next message flooded).
+	// GraftRate bounds the messages one peer may ask for by GRAFT, a
+	// second (burst the same); past it GRAFT is ignored.
+	TreeCache      int
+	TreeCacheBytes int
+	TreeOrigins    int
+	GraftRate      int
 	// MaxHops: a message that has crossed this many links is delivered but
 	// not forwarded.
 	MaxHops int
@@ -155,6 +178,13 @@ func DefaultConfig() Config {
 		SeenTTL:          2 * time.Minute,
 		SeenMax:          100_000,
 		SeenOrigins:      10_000,
+		Mode:             "flood",
+		GraftTimeout:     broadcast.DefaultGraftTimeout,
+		IHaveDelay:       5 * time.Millisecond,
+		TreeCache:        broadcast.DefaultCacheSize,
+		TreeCacheBytes:   8 << 20,
+		TreeOrigins:      broadcast.DefaultMaxOrigins,
+		GraftRate:        1000,
 		MaxHops:          1000,
 		MaxLineBytes:     64 << 10,
 		QueueFrames:      4096,
@@ -205,6 +235,21 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		c.AllowUnsigned = true
 	}
+	if c.Mode == "" {
+		c.Mode = d.Mode
+	}
+	if c.Mode != "flood" && c.Mode != "tree" {
+		return c, fmt.Errorf("config: Mode %q: it is flood or tree", c.Mode)
+	}
+	if c.Mode == "tree" && c.Unsigned {
+		return c, fmt.Errorf("config: tree mode needs signed messages: an unsigned node (protocol 1) floods")
+	}
+	setDur(&c.GraftTimeout, d.GraftTimeout)
+	setDur(&c.IHaveDelay, d.IHaveDelay)
+	setInt(&c.TreeCache, d.TreeCache)
+	setInt(&c.TreeCacheBytes, d.TreeCacheBytes)
+	setInt(&c.TreeOrigins, d.TreeOrigins)
+	setInt(&c.GraftRate, d.GraftRate)
 	setInt(&c.SeenMax, d.SeenMax)
 	setInt(&c.SeenOrigins, d.SeenOrigins)
 	setInt(&c.MaxHops, d.MaxHops)
@@ -254,6 +299,9 @@ func (c Config) withDefaults() (Config, error) {
 		{"MaxClockSkew", int64(c.MaxClockSkew)}, {"ControlRate", int64(c.ControlRate)},
 		{"ControlBurst", int64(c.ControlBurst)}, {"Patience", int64(c.Patience)},
 		{"PenaltyTime", int64(c.PenaltyTime)}, {"PenaltyMax", int64(c.PenaltyMax)},
+		{"GraftTimeout", int64(c.GraftTimeout)}, {"IHaveDelay", int64(c.IHaveDelay)},
+		{"TreeCache", int64(c.TreeCache)}, {"TreeCacheBytes", int64(c.TreeCacheBytes)},
+		{"TreeOrigins", int64(c.TreeOrigins)}, {"GraftRate", int64(c.GraftRate)},
 	} {
 		if v.val < 0 {
 			return c, fmt.Errorf("config: %s must not be negative", v.name)

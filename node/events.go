@@ -66,6 +66,7 @@ type Peer struct {
 	Inbound  bool   // it connected to us
 	Protocol int    // the link's protocol version: 2 signed, 1 unsigned
 	Key      string // its public key (wire form) on a signed link, else ""
+	Tree     bool   // the link runs tree mode: both sides said so (else it floods)
 }
 
 // Message is a chat message as delivered.
@@ -100,6 +101,11 @@ type PeerInfo struct {
 	MsgsOut    uint64 // message copies queued to this peer (own and relayed)
 	Relayed    uint64 // copies of messages first received from this peer, queued to others
 	Queued     int    // frames waiting in its send queue now
+	// Tree mode: of the origins whose trees this node keeps (Origins),
+	// those for which the link is lazy (gets IHAVE, not the message).
+	// A link with Tree false is a flood link: always eager.
+	LazyOrigins int
+	Origins     int
 }
 
 // Stats are the node's counters since it started, including peers that
@@ -130,6 +136,26 @@ type Stats struct {
 	ControlDropped uint64 // control frames past a peer's budget (PING, GETPEERS, PEERS, ERR, unknown), ignored
 	Misbehaving    uint64 // peers cut for misbehaving: out of patience, or a bad signature
 	Penalized      uint64 // connections refused and dials skipped because the address is in the penalty box
+
+	// Payload (MSG, SMSG) and control (every other frame) traffic: the
+	// control frames and bytes are FramesIn less PayloadFramesIn, and so on.
+	PayloadFramesIn  uint64
+	PayloadFramesOut uint64
+	PayloadBytesIn   uint64
+	PayloadBytesOut  uint64
+	// Tree mode's frames: IHAVE frames sent and the ids in them, ids
+	// received; GRAFT and PRUNE references sent and received; messages
+	// sent in answer to GRAFT, and asked for past the peer's GraftRate
+	// (ignored).
+	IHavesOut     uint64
+	IHaveIDsOut   uint64
+	IHaveIDsIn    uint64
+	GraftsOut     uint64
+	GraftsIn      uint64
+	PrunesOut     uint64
+	PrunesIn      uint64
+	GraftAnswers  uint64
+	GraftsRefused uint64
 }
 
 // emitAbout reports an error about a peer.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/broadcast"
 	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/wire"
 )
@@ -21,6 +22,10 @@ import (
 // origin's key signed it. So nobody can claim an id first, and relays
 // never re-sign.
 type flood struct{ n *Node }
+
+func (flood) peerUp(*peer)   {}
+func (flood) peerDown(*peer) {}
+func (flood) close()         {}
 
 func (r flood) publish(m *outMsg) int {
 	r.n.recent.add(m.lineFor(r.n.version >= 2))
@@ -47,54 +52,97 @@ func (r flood) received(from *peer, f *wire.Frame) error {
 // receivedSigned checks, delivers and forwards a signed message.
 func (r flood) receivedSigned(from *peer, f *wire.Frame) error {
 	n := r.n
+	v, id, _, err := n.admitSigned(from, f)
+	if v != admitFresh {
+		return err
+	}
+	d := n.relaySigned(from, f, id)
+	if d.forward {
+		n.recent.add(d.out.signed)
+		n.peers.broadcast(&d.out, from)
+	}
+	n.emit(d.event)
+	return nil
+}
+
+// admitResult is what admitSigned made of a signed message.
+type admitResult uint8
+
+const (
+	admitDropped   admitResult = iota // refused (counted and reported), or a bad signature (err)
+	admitDuplicate                    // delivered before: counted as a duplicate
+	admitFresh                        // verified and now delivered: the caller delivers and forwards it
+)
+
+// admitSigned runs a signed message's checks, in the order that costs
+// least: a copy of a delivered message is a duplicate without being
+// verified; then the clock skew; then the signature, once; only then the
+// test-and-set in the delivered log. It returns the message id (text, and
+// as origin and sequence number) and, for a bad signature, the error that
+// ends the connection.
+func (n *Node) admitSigned(from *peer, f *wire.Frame) (admitResult, string, broadcast.MsgID, error) {
 	pub, node, id, ok := originOf(from.keyBuf[:], f.Key, f.Seq)
 	if !ok {
-		return wire.Errorf("SMSG key is not a public key")
+		return admitDropped, "", broadcast.MsgID{}, wire.Errorf("SMSG key is not a public key")
 	}
+	mid := broadcast.MsgID{Origin: node, Seq: f.Seq}
 	if n.seen.has(node, f.Seq) {
 		n.seen.duplicate(id)
 		from.countDuplicate()
-		return nil
+		return admitDuplicate, id, mid, nil
 	}
 	now := time.Now().UnixMilli()
 	if f.Time > now+n.cfg.MaxClockSkew.Milliseconds() {
 		n.future.Add(1)
 		from.report(time.Now(), fmt.Errorf("%s: message %s from %s dropped: signed %v ahead of this node's clock (the limit is %v)",
 			from.info.Name, id, f.Origin, time.Duration(f.Time-now)*time.Millisecond, n.cfg.MaxClockSkew))
-		return nil
+		return admitDropped, id, mid, nil
 	}
 	sig, err := identity.DecodeSig(from.sigBuf[:], f.Sig)
 	if err != nil || !identity.VerifyMessage(pub, f.Signed, sig) {
 		n.badSigs.Add(1)
-		return &BadSignatureError{Peer: from.info.Name, ID: id, Origin: string(f.Origin)}
+		return admitDropped, id, mid, &BadSignatureError{Peer: from.info.Name, ID: id, Origin: string(f.Origin)}
 	}
 	switch n.seen.addSigned(id, node, f.Seq, f.Time, now, f.Origin) {
 	case isDuplicate:
 		from.countDuplicate()
-		return nil
+		return admitDuplicate, id, mid, nil
 	case isStale:
 		n.stale.Add(1)
 		from.report(time.Now(), fmt.Errorf("%s: message %s from %s refused: a replay, older than what this node forgot of its origin",
 			from.info.Name, id, f.Origin))
-		return nil
+		return admitDropped, id, mid, nil
 	}
 	from.countDelivered()
+	return admitFresh, id, mid, nil
+}
 
-	// One allocation holds the forwarded frame; the delivered message's
-	// origin and text are slices of it.
+// relay is a freshly admitted signed message: the copy to forward (its
+// hop count one more), whether it may go on, and the event that delivers
+// it.
+type relay struct {
+	out     outMsg
+	forward bool
+	event   Event
+}
+
+// relaySigned makes the forwarded frame of an admitted message in one
+// allocation; the delivered message's origin and text are slices of it. A
+// message at the hop limit, or whose line would grow past the line limit,
+// is delivered but not forwarded.
+func (n *Node) relaySigned(from *peer, f *wire.Frame, id string) relay {
 	line := wire.EncodeSignedMsg(f.Hops+1, string(f.Sig), f.Signed)
 	textEnd := len(line) - 1
 	textStart := textEnd - len(f.Text)
 	originStart := textStart - 1 - len(f.Origin)
 	origin, text := line[originStart:textStart-1], line[textStart:textEnd]
-	if f.Hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes {
-		n.recent.add(line)
-		n.peers.broadcast(&outMsg{signed: line, id: id, hops: f.Hops + 1, origin: f.Origin, text: f.Text}, from)
+	return relay{
+		out:     outMsg{signed: line, id: id, hops: f.Hops + 1, origin: f.Origin, text: f.Text},
+		forward: f.Hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes,
+		event: Event{Kind: EventMessage, Peer: from.info, Message: Message{
+			ID: id, Origin: origin, From: from.info.Name, Hops: f.Hops, Text: text,
+		}},
 	}
-	n.emit(Event{Kind: EventMessage, Peer: from.info, Message: Message{
-		ID: id, Origin: origin, From: from.info.Name, Hops: f.Hops, Text: text,
-	}})
-	return nil
 }
 
 // receivedPlain is the unsigned node's rule (protocol 1, the tutorial's

@@ -347,6 +347,7 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, h hello, ourNonce strin
 		Inbound:  inbound,
 		Protocol: h.version,
 		Key:      h.keyText,
+		Tree:     h.tree && n.cfg.Mode == "tree",
 	}
 	if n.isClosing() {
 		return nil, ErrClosed
@@ -397,6 +398,7 @@ func (n *Node) keepNew(old *peer, inbound bool, otherID string) bool {
 // first, so its up event comes before its messages and its down event, and
 // a slow consumer of events cannot hold up the handshake.
 func (n *Node) start(p *peer) {
+	n.rule.peerUp(p)
 	n.peerUp(p)
 	go p.writeLoop()
 	go p.readLoop()
@@ -406,6 +408,7 @@ func (n *Node) start(p *peer) {
 // counters.
 func (n *Node) unregister(p *peer) {
 	n.peers.remove(p)
+	n.rule.peerDown(p)
 	n.peerDown(p)
 }
 

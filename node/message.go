@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/p2p-chat/p2p/node/broadcast"
 	"github.com/p2p-chat/p2p/node/identity"
 	"github.com/p2p-chat/p2p/node/wire"
 )
@@ -17,8 +18,9 @@ import (
 // link). An empty line, with no id to make the other from, means the
 // message does not go on that kind of link.
 type outMsg struct {
-	signed string // SMSG line, or "" for an unsigned message
-	plain  string // MSG line, or "" until made
+	signed string         // SMSG line, or "" for an unsigned message
+	plain  string         // MSG line, or "" until made
+	mid    broadcast.MsgID // origin and sequence number of a signed message (tree mode)
 
 	// What the MSG line is made of, when it is not given.
 	id     string
@@ -71,7 +73,8 @@ func (n *Node) newMessage(text string) (Message, *outMsg) {
 	signed := wire.SignedPart(n.key.PublicText(), seq, now, n.name, text)
 	line := wire.EncodeSignedMsg(1, n.key.SignMessage(signed), signed)
 	n.seen.addSigned(id, seqNode(n.id), seq, now, now, []byte(n.name))
-	return msg, &outMsg{signed: line, id: id, hops: 1, origin: []byte(n.name), text: []byte(text)}
+	return msg, &outMsg{signed: line, id: id, hops: 1, origin: []byte(n.name), text: []byte(text),
+		mid: broadcast.MsgID{Origin: seqNode(n.id), Seq: seq}}
 }
 
 // seqNode is a node id's number (its 16 hex digits).

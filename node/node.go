@@ -60,7 +60,8 @@ type Node struct {
 	wg      sync.WaitGroup // every goroutine the node started
 
 	peers   *peerSet
-	rule    rule        // how messages travel: flood
+	rule    rule        // how messages travel: flood, or treeRule
+	tree    treeCounters
 	penalty *penaltyBox // addresses of peers cut for misbehaving
 	reports reporter    // holds back error events of failed handshakes past one a second
 
@@ -122,7 +123,11 @@ func New(cfg Config) (*Node, error) {
 		n.name = "node-" + n.id[:6]
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.rule = flood{n}
+	if cfg.Mode == "tree" {
+		n.rule = newTreeRule(n)
+	} else {
+		n.rule = flood{n}
+	}
 	n.join = newJoiner(newAddrBook(cfg, n.isOwnAddr, rand.Int64N))
 	if n.ln, err = listen(cfg.Transport, cfg.ListenAddr); err != nil {
 		n.cancel()
@@ -247,8 +252,13 @@ func (n *Node) Send(text string) (Sent, error) {
 func (n *Node) Peers() []PeerInfo {
 	ps := n.peers.snapshot()
 	out := make([]PeerInfo, 0, len(ps))
+	tr, _ := n.rule.(*treeRule)
 	for _, p := range ps {
-		out = append(out, p.snapshot())
+		info := p.snapshot()
+		if tr != nil && p.info.Tree {
+			info.LazyOrigins, info.Origins = tr.lazyFor(p)
+		}
+		out = append(out, info)
 	}
 	slices.SortFunc(out, func(a, b PeerInfo) int {
 		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
@@ -277,6 +287,10 @@ func (n *Node) Stats() Stats {
 	s.ControlDropped = n.ctlDropped.Load()
 	s.Misbehaving = n.misbehaved.Load()
 	s.Penalized = n.penalized.Load()
+	t := &n.tree
+	s.IHavesOut, s.IHaveIDsOut, s.IHaveIDsIn = t.ihavesOut.Load(), t.ihaveIDsOut.Load(), t.ihaveIDsIn.Load()
+	s.GraftsOut, s.GraftsIn, s.PrunesOut, s.PrunesIn = t.graftsOut.Load(), t.graftsIn.Load(), t.prunesOut.Load(), t.prunesIn.Load()
+	s.GraftAnswers, s.GraftsRefused = t.graftAnswers.Load(), t.graftsRefused.Load()
 	return s
 }
 
@@ -336,6 +350,7 @@ func (n *Node) Close() error {
 		}
 		n.wg.Wait()
 		n.peers.wait()
+		n.rule.close()
 		close(n.events)
 		close(n.done)
 	})

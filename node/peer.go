@@ -237,6 +237,21 @@ func (p *peer) awaitRoom(t ticket, relay bool) {
 // frame was queued.
 func (p *peer) sendControl(line string) bool { return p.q.tryAdd(line) }
 
+// sendTree queues a tree frame (IHAVE, GRAFT, PRUNE, or a message a GRAFT
+// asked for) without waiting: they are small or bounded by the GRAFT
+// budget, and the sender is a reader or a timer that must not stall. Past
+// the queue's hard limit, or to a slow peer, the frame is dropped (the
+// peer is on its way out).
+func (p *peer) sendTree(line string, payload bool) {
+	if len(line)-1 > p.maxLine {
+		p.c.tooLong.Add(1)
+		return
+	}
+	if _, _, err := p.q.add(line, 1); err == nil && payload {
+		p.c.msgsOut.Add(1)
+	}
+}
+
 // put queues a frame for a peer that is not running yet: our HELLO answer
 // and the replayed recent lines, in a new queue, before the writer starts.
 // A line longer than the peer accepts is skipped.
@@ -263,6 +278,8 @@ func (p *peer) countDuplicate() { p.c.duplicates.Add(1) }
 // peerCounters are updated by the peer's goroutines and the flood path.
 type peerCounters struct {
 	framesIn, framesOut, bytesIn, bytesOut atomic.Uint64
+	payloadIn, payloadOut                  atomic.Uint64 // MSG and SMSG frames
+	payloadBytesIn, payloadBytesOut        atomic.Uint64
 	delivered, duplicates                  atomic.Uint64
 	msgsOut                                atomic.Uint64 // MSG copies queued to this peer
 	tooLong                                atomic.Uint64 // MSG copies not sent: longer than its line limit
@@ -286,6 +303,10 @@ func (p *peer) addCounters(s *Stats) {
 	s.FramesOut += c.framesOut.Load()
 	s.BytesIn += c.bytesIn.Load()
 	s.BytesOut += c.bytesOut.Load()
+	s.PayloadFramesIn += c.payloadIn.Load()
+	s.PayloadFramesOut += c.payloadOut.Load()
+	s.PayloadBytesIn += c.payloadBytesIn.Load()
+	s.PayloadBytesOut += c.payloadBytesOut.Load()
 	s.Delivered += c.delivered.Load()
 	s.Duplicates += c.duplicates.Load()
 	s.Forwarded += c.relayed.Load()

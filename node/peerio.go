@@ -90,7 +90,16 @@ func (p *peer) readFrames() error {
 		}
 		switch f.Kind {
 		case wire.KindMsg, wire.KindSignedMsg:
+			p.c.payloadIn.Add(1)
+			p.c.payloadBytesIn.Add(uint64(size))
 			if err := p.n.rule.received(p, f); err != nil {
+				p.misbehaved(err)
+				return err
+			}
+		case wire.KindIHave, wire.KindGraft, wire.KindPrune:
+			if tr, ok := p.n.rule.(*treeRule); ok && p.info.Tree {
+				tr.control(p, f)
+			} else if err := p.controlFrame(f); err != nil {
 				p.misbehaved(err)
 				return err
 			}
@@ -136,6 +145,12 @@ func (p *peer) controlFrame(f *wire.Frame) error {
 		p.n.heardPeers(p, f.Addrs)
 	case wire.KindErr:
 		p.report(now, fmt.Errorf("%s says: %s", p.info.Name, f.Reason))
+	case wire.KindIHave, wire.KindGraft, wire.KindPrune:
+		// A tree frame from a peer that did not say mode=tree, or to a
+		// flood node: ignored, said once per type.
+		if p.cond.firstUnknown(f.Word) {
+			p.sendControl(wire.EncodeErr(fmt.Sprintf("%s ignored: this link is in flood mode", f.Word)))
+		}
 	case wire.KindUnknown:
 		// Ignore it, so newer versions can add frames; say so once per type.
 		if p.cond.firstUnknown(f.Word) {
@@ -250,16 +265,27 @@ func (p *peer) writeQueued(bw *bufio.Writer, batch *[]string) error {
 		if len(*batch) == 0 {
 			return bw.Flush()
 		}
-		var bytes int
+		var bytes, payload, payloadBytes int
 		for _, f := range *batch {
 			if _, err := bw.WriteString(f); err != nil {
 				return err
 			}
 			bytes += len(f)
+			if isPayload(f) {
+				payload++
+				payloadBytes += len(f)
+			}
 		}
 		p.c.framesOut.Add(uint64(len(*batch)))
 		p.c.bytesOut.Add(uint64(bytes))
+		p.c.payloadOut.Add(uint64(payload))
+		p.c.payloadBytesOut.Add(uint64(payloadBytes))
 	}
+}
+
+// isPayload reports whether a queued line is a message (MSG or SMSG).
+func isPayload(line string) bool {
+	return len(line) > 4 && (line[:4] == "MSG " || line[:5] == "SMSG ")
 }
 
 // progressWriter is what the writer's bufio.Writer writes to: it tells the

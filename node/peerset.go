@@ -196,7 +196,11 @@ func (s *peerSet) stats() Stats {
 // past their bound (see sendQueue), so backpressure reaches the reader (or
 // Send) without holding up the rest of the node, and disconnects peers
 // found slow.
-func (s *peerSet) broadcast(m *outMsg, except *peer) int {
+func (s *peerSet) broadcast(m *outMsg, except *peer) int { return s.broadcastSkip(m, except, nil) }
+
+// broadcastSkip is broadcast to every peer but except and those in skip
+// (tree mode: the lazy peers, which get IHAVE instead).
+func (s *peerSet) broadcastSkip(m *outMsg, except *peer, skip []*peer) int {
 	type waiter struct {
 		p *peer
 		t ticket
@@ -207,7 +211,7 @@ func (s *peerSet) broadcast(m *outMsg, except *peer) int {
 	copies := 0
 	s.fanOut.Lock()
 	for _, p := range *s.list.Load() {
-		if p == except {
+		if p == except || len(skip) > 0 && slices.Contains(skip, p) {
 			continue
 		}
 		line := m.lineFor(p.signed())
