@@ -98,12 +98,22 @@ type peerRow struct {
 	BytesOut   uint64 `json:"bytes_out"`
 	Queued     int    `json:"queued"`
 	Unsigned   bool   `json:"unsigned,omitempty"` // a protocol 1 link
+	// Tree mode only: the link's kind (linkKind) and, of the origins
+	// whose trees are kept, those for which it is lazy.
+	Link        string `json:"link,omitempty"`
+	LazyOrigins int    `json:"lazy_origins,omitempty"`
+	Origins     int    `json:"origins,omitempty"`
 }
 
-func newPeersLine(ps []node.PeerInfo) peersLine {
+func newPeersLine(ps []node.PeerInfo, treeNode bool) peersLine {
 	rows := make([]peerRow, 0, len(ps))
 	for _, p := range ps {
+		var link string
+		if treeNode {
+			link = linkKind(p)
+		}
 		rows = append(rows, peerRow{
+			Link: link, LazyOrigins: p.LazyOrigins, Origins: p.Origins,
 			Name: p.Name, ID: p.ID, Addr: p.Addr, Remote: p.Remote, Inbound: p.Inbound, Since: jsonTime(p.Since),
 			Delivered: p.Delivered, Duplicates: p.Duplicates, Sent: p.MsgsOut, Relayed: p.Relayed,
 			FramesIn: p.FramesIn, FramesOut: p.FramesOut, BytesIn: p.BytesIn, BytesOut: p.BytesOut, Queued: p.Queued,
@@ -189,6 +199,24 @@ type statsLine struct {
 	ControlDropped uint64 `json:"control_dropped"`
 	Misbehaving    uint64 `json:"misbehaving"`
 	Penalized      uint64 `json:"penalized"`
+
+	PayloadFramesIn  uint64 `json:"payload_frames_in"`
+	PayloadFramesOut uint64 `json:"payload_frames_out"`
+	PayloadBytesIn   uint64 `json:"payload_bytes_in"`
+	PayloadBytesOut  uint64 `json:"payload_bytes_out"`
+	ControlFramesIn  uint64 `json:"control_frames_in"`
+	ControlFramesOut uint64 `json:"control_frames_out"`
+	ControlBytesIn   uint64 `json:"control_bytes_in"`
+	ControlBytesOut  uint64 `json:"control_bytes_out"`
+	IHavesOut        uint64 `json:"ihaves_out"`
+	IHaveIDsOut      uint64 `json:"ihave_ids_out"`
+	IHaveIDsIn       uint64 `json:"ihave_ids_in"`
+	GraftsOut        uint64 `json:"grafts_out"`
+	GraftsIn         uint64 `json:"grafts_in"`
+	PrunesOut        uint64 `json:"prunes_out"`
+	PrunesIn         uint64 `json:"prunes_in"`
+	GraftAnswers     uint64 `json:"graft_answers"`
+	GraftsRefused    uint64 `json:"grafts_refused"`
 }
 
 func newStatsLine(s node.Stats) statsLine {
@@ -202,6 +230,13 @@ func newStatsLine(s node.Stats) statsLine {
 		BadSignatures: s.BadSignatures, BadProofs: s.BadProofs, Stale: s.Stale,
 		FromFuture: s.FromFuture, Unverified: s.Unverified,
 		ControlDropped: s.ControlDropped, Misbehaving: s.Misbehaving, Penalized: s.Penalized,
+		PayloadFramesIn: s.PayloadFramesIn, PayloadFramesOut: s.PayloadFramesOut,
+		PayloadBytesIn: s.PayloadBytesIn, PayloadBytesOut: s.PayloadBytesOut,
+		ControlFramesIn: s.FramesIn - s.PayloadFramesIn, ControlFramesOut: s.FramesOut - s.PayloadFramesOut,
+		ControlBytesIn: s.BytesIn - s.PayloadBytesIn, ControlBytesOut: s.BytesOut - s.PayloadBytesOut,
+		IHavesOut: s.IHavesOut, IHaveIDsOut: s.IHaveIDsOut, IHaveIDsIn: s.IHaveIDsIn,
+		GraftsOut: s.GraftsOut, GraftsIn: s.GraftsIn, PrunesOut: s.PrunesOut, PrunesIn: s.PrunesIn,
+		GraftAnswers: s.GraftAnswers, GraftsRefused: s.GraftsRefused,
 	}
 }
 

@@ -349,6 +349,13 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.IntVar(&o.cfg.Patience, "patience", d.Patience, "dropped control frames a peer may send (one forgiven a second) before it is cut for misbehaving (at least 1)")
 	fs.IntVar(&o.cfg.DialRate, "dial-rate", d.DialRate, "auto-join dials a second at most, all addresses together (burst twice that; at least 1)")
 	fs.DurationVar(&o.cfg.PenaltyTime, "penalty", d.PenaltyTime, "how long the address of a peer cut for misbehaving is not dialled or let in (more than 0)")
+	fs.StringVar(&o.cfg.Mode, "mode", d.Mode, "how messages spread: flood (the tutorial's: every peer gets every message) or tree (Plumtree: a spanning tree per origin, IHAVE on the other links)")
+	fs.DurationVar(&o.cfg.GraftTimeout, "graft-timeout", d.GraftTimeout, "tree mode: ask for a message announced by IHAVE that did not come within this long (GRAFT), the next announcer after half of it (more than 0)")
+	fs.DurationVar(&o.cfg.IHaveDelay, "ihave-delay", d.IHaveDelay, "tree mode: send IHAVE in batches, at most this long after a batch's first id (more than 0)")
+	fs.IntVar(&o.cfg.TreeCache, "tree-cache", d.TreeCache, "tree mode: messages kept to answer GRAFT, and missing messages waited for (at least 1)")
+	fs.IntVar(&o.cfg.TreeCacheBytes, "tree-cache-bytes", d.TreeCacheBytes, "tree mode: bytes of messages kept to answer GRAFT (at least 1)")
+	fs.IntVar(&o.cfg.TreeOrigins, "tree-origins", d.TreeOrigins, "tree mode: origins whose trees are kept; past it the least recently used is forgotten and its next message flooded (at least 1)")
+	fs.IntVar(&o.cfg.GraftRate, "graft-rate", d.GraftRate, "tree mode: messages a peer may ask for by GRAFT a second (burst the same); past it GRAFT is ignored (at least 1)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return o, fs
 }
@@ -391,6 +398,12 @@ func checkFlags(o *options) error {
 		{"patience", int64(c.Patience), 1},
 		{"penalty", int64(c.PenaltyTime), 1},
 		{"dial-rate", int64(c.DialRate), 1},
+		{"graft-timeout", int64(c.GraftTimeout), 1},
+		{"ihave-delay", int64(c.IHaveDelay), 1},
+		{"tree-cache", int64(c.TreeCache), 1},
+		{"tree-cache-bytes", int64(c.TreeCacheBytes), 1},
+		{"tree-origins", int64(c.TreeOrigins), 1},
+		{"graft-rate", int64(c.GraftRate), 1},
 	} {
 		if b.val < b.min {
 			if b.min == 1 {
@@ -400,6 +413,10 @@ func checkFlags(o *options) error {
 		}
 	}
 	switch {
+	case c.Mode != "flood" && c.Mode != "tree":
+		return fmt.Errorf("-mode %q: it is flood or tree", c.Mode)
+	case c.Mode == "tree" && c.Unsigned:
+		return fmt.Errorf("-mode tree: tree mode needs signed messages; leave out -unsigned")
 	case c.Unsigned && (o.identityFile != "" || o.ephemeral):
 		return fmt.Errorf("-unsigned: an unsigned node has no key; leave out -identity and -ephemeral")
 	case o.secretFile != "" && o.secretEnv != "":
@@ -422,7 +439,8 @@ func checkFlags(o *options) error {
 
 // durationFlags are the flags whose values are durations, for messages.
 var durationFlags = map[string]bool{"timeout": true, "seen-ttl": true, "slow-peer": true,
-	"handshake-timeout": true, "keepalive": true, "idle-timeout": true, "max-clock-skew": true, "penalty": true}
+	"handshake-timeout": true, "keepalive": true, "idle-timeout": true, "max-clock-skew": true, "penalty": true,
+	"graft-timeout": true, "ihave-delay": true}
 
 func flagValue(name string, v int64) string {
 	if durationFlags[name] {

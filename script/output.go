@@ -21,6 +21,8 @@ type output struct {
 	json   bool
 	name   string // this node's name and id, set before the first event
 	nodeID string
+	// treeMode: the node runs tree mode, so peers shows each link's kind.
+	treeMode bool
 
 	// mu guards the fields below and writerState: the event pump, the
 	// command runner and the writer goroutine all use them.
@@ -248,6 +250,7 @@ func (o *output) peers(ps []node.PeerInfo) {
 		for _, p := range ps {
 			shared[p.Name]++
 		}
+		treeNode := o.treeMode
 		for _, p := range ps {
 			addr := p.Addr
 			if addr == "" {
@@ -263,10 +266,30 @@ func (o *output) peers(ps []node.PeerInfo) {
 			if p.Protocol == 1 {
 				b = append(b, " unsigned"...)
 			}
+			if treeNode {
+				b = append(b, " link="...)
+				b = append(b, linkKind(p)...)
+			}
 			b = append(b, '\n')
 		}
 		return b
-	}, newPeersLine(ps))
+	}, newPeersLine(ps, o.treeMode))
+}
+
+// linkKind is a tree node's link in one word: flood (the peer floods: it
+// gets every message), eager (it gets every origin's messages), lazy (it
+// gets IHAVE only), or lazy:L/O (lazy for L of the O origins whose trees
+// are kept).
+func linkKind(p node.PeerInfo) string {
+	switch {
+	case !p.Tree:
+		return "flood"
+	case p.LazyOrigins == 0:
+		return "eager"
+	case p.LazyOrigins == p.Origins:
+		return "lazy"
+	}
+	return fmt.Sprintf("lazy:%d/%d", p.LazyOrigins, p.Origins)
 }
 
 func (o *output) seen(es []node.SeenEntry) {

@@ -50,6 +50,7 @@ func newSession(opts *options, out *output, lookupEnv func(string) (string, bool
 		return nil, err
 	}
 	out.name, out.nodeID = n.Name(), n.ID()
+	out.treeMode = n.Config().Mode == "tree"
 	s := &Session{
 		n:         n,
 		out:       out,

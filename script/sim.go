@@ -223,8 +223,9 @@ func printSim(w io.Writer, r *sim.Result) {
 			100*(r.TransmissionsPerMessage-r.RefSpanningTree)/r.RefSpanningTree)
 	}
 	if r.Mode != "" {
-		fmt.Fprintf(w, "rule %s, virtual clock: RMR %.3f (%.3f after the warm-up); %d control frames (IHAVE, GRAFT, PRUNE); at most %d hops\n",
-			r.Mode, r.RMR, r.RMRAfterWarmup, r.ControlTransmissions, r.LastHops)
+		fmt.Fprintf(w, "rule %s, virtual clock: RMR %.3f (%.3f after the warm-up); %d control frames (IHAVE, GRAFT, PRUNE: %d PRUNE, %d GRAFT); at most %d hops\n",
+			r.Mode, r.RMR, r.RMRAfterWarmup, r.ControlTransmissions, r.Prunes, r.Grafts, r.LastHops)
+		fmt.Fprintf(w, "hops of each message's last delivery, after the warm-up: p50 %d, p99 %d, max %d\n", r.LastHopsP50, r.LastHopsP99, r.LastHopsMax)
 	}
 	fmt.Fprintf(w, "time until every node has a message: p50 %v, p99 %v, max %v\n",
 		r.SpreadP50.Round(time.Microsecond), r.SpreadP99.Round(time.Microsecond), r.SpreadMax.Round(time.Microsecond))
@@ -273,7 +274,10 @@ func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool) int {
 		fmt.Fprintf(tw, "deliveries\t%.1f\t%.1f\t\n", f.DeliveriesPerMessage, t.DeliveriesPerMessage)
 		fmt.Fprintf(tw, "RMR\t%.3f\t%.3f\t\n", f.RMR, t.RMR)
 		fmt.Fprintf(tw, "RMR after the warm-up\t%.3f\t%.3f\t\n", f.RMRAfterWarmup, t.RMRAfterWarmup)
+		fmt.Fprintf(tw, "PRUNE, GRAFT\t%d, %d\t%d, %d\t\n", f.Prunes, f.Grafts, t.Prunes, t.Grafts)
 		fmt.Fprintf(tw, "most hops\t%d\t%d\t\n", f.LastHops, t.LastHops)
+		fmt.Fprintf(tw, "last delivery's hops p50\t%d\t%d\t\n", f.LastHopsP50, t.LastHopsP50)
+		fmt.Fprintf(tw, "last delivery's hops max\t%d\t%d\t\n", f.LastHopsMax, t.LastHopsMax)
 		fmt.Fprintf(tw, "spread p50\t%v\t%v\t\n", f.SpreadP50.Round(time.Microsecond), t.SpreadP50.Round(time.Microsecond))
 		fmt.Fprintf(tw, "spread max\t%v\t%v\t\n", f.SpreadMax.Round(time.Microsecond), t.SpreadMax.Round(time.Microsecond))
 		fmt.Fprintf(tw, "missing deliveries\t%d\t%d\t\n", f.Missing, t.Missing)
