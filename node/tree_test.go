@@ -50,7 +50,7 @@ func (c *cluster) payloadSent() uint64 {
 }
 
 // TestTreeModeSettlesToATree: on every topology, the first message is a
-// flood, the duplicates it makes PRUNE their links, and from the second
+// flood (at most), the duplicates it makes PRUNE their links, and from the second
 // message on a message costs N-1 sends, the tutorial's minimum, with IHAVE
 // on the lazy links; each message is delivered exactly once. On the ring
 // of 5 exactly one link is lazy, at both ends.
@@ -72,8 +72,11 @@ func TestTreeModeSettlesToATree(t *testing.T) {
 				}
 				c.settle()
 				sends := c.payloadSent() - before
-				if i == 0 && sends != uint64(2*len(topo.edges)-(topo.nodes-1)) {
-					t.Errorf("first message: %d sends, want a flood's 2E-(N-1) = %d", sends, 2*len(topo.edges)-(topo.nodes-1))
+				// The first message floods; a copy that comes in while the
+				// node is forwarding its first one may already have pruned
+				// its sender, which then is not sent a copy it has.
+				if flood := uint64(2*len(topo.edges) - (topo.nodes - 1)); i == 0 && (sends > flood || sends < uint64(topo.nodes-1)) {
+					t.Errorf("first message: %d sends, want at most a flood's 2E-(N-1) = %d", sends, flood)
 				}
 				if i > 0 && sends != uint64(topo.nodes-1) {
 					t.Errorf("message %d: %d sends, want N-1 = %d", i, sends, topo.nodes-1)
@@ -225,9 +228,16 @@ func TestTreeModeGraftRepairsACutLink(t *testing.T) {
 	}
 	send(0)
 	c.settle()
-	// n0's eager links both go to its ring neighbours n1 and n4; cut n0-n1:
-	// n1 (and whatever hangs below it) now hears only IHAVE.
-	if err := c.nodes[0].Disconnect("n1"); err != nil {
+	// Cut one of n0's eager links: the nodes below it now hear of n0's
+	// messages only by IHAVE over the ring's lazy link.
+	cut := ""
+	for _, p := range c.nodes[0].Peers() {
+		if p.LazyOrigins == 0 {
+			cut = p.Name
+			break
+		}
+	}
+	if err := c.nodes[0].Disconnect(cut); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 5; i++ {

@@ -64,12 +64,12 @@ func newCommandTable() *commandTable {
 			summary: "send TEXT to every peer; it floods the network",
 			help:    "The rest of the line, spaces included, is the message. In the REPL a line that is not a command is sent the same way."},
 		{name: "peers", run: runPeers, summary: "list the connected peers",
-			help: "One line per peer: name, announced address, inbound or outbound, messages delivered from it, duplicates from it and copies sent to it."},
+			help: "One line per peer: name, announced address, inbound or outbound, messages delivered from it, duplicates from it and copies sent to it; in tree mode the link's kind (link=eager, lazy, lazy:L/O for L of O origins, or flood)."},
 		{name: "seen", run: runSeen, summary: "list the remembered message ids",
 			help: "One line per id, oldest first: id, origin, copies that arrived after the first. Details are forgotten after -seen-ttl or past -seen-max; a forgotten id stays delivered (the delivered log remembers it)."},
 		{name: "stats", run: runStats, summary: "show the node's counters",
 			help: "One counter per line: peers, seen, sent, delivered, duplicates, forwarded, frames and bytes in and out, transmissions, protocol errors, slow peers, refused connections, messages too long for a peer, origins in the delivered log (seen_origins) and times an origin's missing messages were given up (gap_jumps)."},
-		{name: "wait", args: "[-t DURATION] peers N | message TEXT | message /REGEXP/ | messages N", min: 2, max: -1,
+		{name: "wait", args: "[-t DURATION] peers N | message TEXT | message /REGEXP/ | messages N | lazy N", min: 2, max: -1,
 			run: runWait, complete: completeWait,
 			summary: "wait for peers, a message or a count of messages",
 			help: `wait peers N          until exactly N peers are connected (also >=N, <=N, >N, <N)
@@ -77,6 +77,7 @@ wait message TEXT     until a message with exactly TEXT is delivered
 wait message /RE/     until a message whose text matches the regexp RE is delivered
 wait messages N       until N messages have been delivered since the start (also >=N ...);
                       with an exact N it fails as soon as more than N have arrived
+wait lazy N           (tree mode) until N links are lazy for at least one origin (also >=N ...)
 A message delivered before the wait counts, unless an earlier wait took it.
 -t sets the timeout (default: the -timeout flag); a timeout is a failure.`},
 		{name: "sleep", args: "DURATION", min: 1, max: 1, run: runSleep,
@@ -376,7 +377,7 @@ func completeAddr(s *Session, i int, prefix string) []string {
 
 func completeWait(s *Session, i int, prefix string) []string {
 	if i == 0 {
-		return []string{"peers", "message", "messages", "-t"}
+		return []string{"peers", "message", "messages", "lazy", "-t"}
 	}
 	return nil
 }

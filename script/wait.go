@@ -253,10 +253,22 @@ func runWait(ctx context.Context, s *Session, c *call) error {
 		status = func() string {
 			return fmt.Sprintf("%d delivered since the start, none unclaimed matched", t.delivered)
 		}
+	case "lazy":
+		if rest == "" || strings.ContainsAny(rest, " \t") {
+			return errors.New("wait lazy needs one count such as 1 or >=1 (usage: wait lazy N)")
+		}
+		cmp, err := parseCompare(rest)
+		if err != nil {
+			return fmt.Errorf("wait lazy: %w", err)
+		}
+		if s.n.Config().Mode != "tree" {
+			return errors.New("wait lazy: this node floods (-mode flood): its links are never lazy; start it with -mode tree")
+		}
+		return waitLazy(ctx, s, timeout, cmp, rest)
 	case "":
-		return errors.New("wait needs what to wait for (usage: wait [-t DURATION] peers N | message TEXT | messages N)")
+		return errors.New("wait needs what to wait for (usage: wait [-t DURATION] peers N | message TEXT | messages N | lazy N)")
 	default:
-		return fmt.Errorf("wait: expected peers, message or messages, got %q", what)
+		return fmt.Errorf("wait: expected peers, message, messages or lazy, got %q", what)
 	}
 	if err := t.wait(ctx, timeout, check); err != nil {
 		if errors.Is(err, errTimeout) {
@@ -273,4 +285,36 @@ func runWait(ctx context.Context, s *Session, c *call) error {
 	}
 	s.out.done("wait", line)
 	return nil
+}
+
+// lazyPoll is how often `wait lazy` looks at the links: a link's kind
+// changes without an event.
+const lazyPoll = 5 * time.Millisecond
+
+// waitLazy is `wait lazy N`: until N of the node's links are lazy for at
+// least one origin (tree mode).
+func waitLazy(ctx context.Context, s *Session, timeout time.Duration, cmp compare, rest string) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(lazyPoll)
+	defer tick.Stop()
+	for {
+		lazy := uint64(0)
+		for _, p := range s.n.Peers() {
+			if p.LazyOrigins > 0 {
+				lazy++
+			}
+		}
+		if cmp.ok(lazy) {
+			s.out.done("wait", waitLine{For: "lazy " + rest})
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			return fmt.Errorf("wait lazy %s: %w after %v (%d lazy links)", rest, errTimeout, timeout, lazy)
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
 }
