@@ -18,8 +18,8 @@ import (
 // link). An empty line, with no id to make the other from, means the
 // message does not go on that kind of link.
 type outMsg struct {
-	signed string         // SMSG line, or "" for an unsigned message
-	plain  string         // MSG line, or "" until made
+	signed string          // SMSG line, or "" for an unsigned message
+	plain  string          // MSG line, or "" until made
 	mid    broadcast.MsgID // origin and sequence number of a signed message (tree mode)
 
 	// What the MSG line is made of, when it is not given.

@@ -60,7 +60,7 @@ type Node struct {
 	wg      sync.WaitGroup // every goroutine the node started
 
 	peers   *peerSet
-	rule    rule        // how messages travel: flood, or treeRule
+	rule    rule // how messages travel: flood, or treeRule
 	tree    treeCounters
 	penalty *penaltyBox // addresses of peers cut for misbehaving
 	reports reporter    // holds back error events of failed handshakes past one a second
