@@ -60,6 +60,10 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	for i := range rules {
 		if cfg.Mode == "tree" {
 			t := broadcast.NewTree[int32](bitSeen(seen[i*words : (i+1)*words]))
+			// Messages go one at a time, so GRAFT only ever asks for the
+			// current one: a small cache answers it (and 100,000 nodes'
+			// caches fit).
+			t.CacheSize = 16
 			if cfg.GraftTimeout > 0 {
 				t.GraftTimeout, t.SecondTimeout = cfg.GraftTimeout, cfg.GraftTimeout/2
 			}
