@@ -53,6 +53,13 @@ func TestVirtualIsDeterministic(t *testing.T) {
 	if !reflect.DeepEqual(strip(a), strip(b)) {
 		t.Fatal("two runs with the same seed differ")
 	}
+	tree := cfg
+	tree.Mode, tree.Kill, tree.Senders = "tree", 0.1, 3
+	x, _ := RunVirtual(tree)
+	y, _ := RunVirtual(tree)
+	if !reflect.DeepEqual(strip(x), strip(y)) || x.Prunes == 0 {
+		t.Fatal("tree mode, 10% killed: two runs with the same seed differ")
+	}
 	if a.Missing != 0 || a.SpreadP50 < 10*time.Millisecond || a.SpreadMax > 100*15*time.Millisecond {
 		t.Fatalf("missing %d, spread p50 %v max %v: not what 10 ms + up to 5 ms a link gives", a.Missing, a.SpreadP50, a.SpreadMax)
 	}
