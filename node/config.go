@@ -90,8 +90,8 @@ type Config struct {
 	GraftTimeout time.Duration
 	IHaveDelay   time.Duration
 	// TreeCache and TreeCacheBytes bound the messages a tree node keeps to
-	// answer GRAFT (and, the same number, the missing messages it waits
-	// for); TreeOrigins the origins whose trees it keeps (the least
+	// answer GRAFT (and, four times TreeCache, the missing messages it
+	// waits for); TreeOrigins the origins whose trees it keeps (the least
 	// recently used is forgotten, and its next message flooded).
 	// GraftRate bounds the messages one peer may ask for by GRAFT, a
 	// second (burst the same); past it GRAFT is ignored. A GRAFT refused

@@ -156,6 +156,9 @@ type Stats struct {
 	PrunesIn      uint64
 	GraftAnswers  uint64
 	GraftsRefused uint64
+	GraftMisses   uint64 // messages asked for by GRAFT that had left the cache: not answered
+	TreeLost      uint64 // messages announced by IHAVE that never came though every announcer was asked: reported
+	IHavesIgnored uint64 // announcements of missing messages ignored: 4 x TreeCache were already waited for
 }
 
 // emitAbout reports an error about a peer.

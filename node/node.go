@@ -291,6 +291,12 @@ func (n *Node) Stats() Stats {
 	s.IHavesOut, s.IHaveIDsOut, s.IHaveIDsIn = t.ihavesOut.Load(), t.ihaveIDsOut.Load(), t.ihaveIDsIn.Load()
 	s.GraftsOut, s.GraftsIn, s.PrunesOut, s.PrunesIn = t.graftsOut.Load(), t.graftsIn.Load(), t.prunesOut.Load(), t.prunesIn.Load()
 	s.GraftAnswers, s.GraftsRefused = t.graftAnswers.Load(), t.graftsRefused.Load()
+	s.GraftMisses, s.TreeLost = t.graftMisses.Load(), t.lost.Load()
+	if tr, ok := n.rule.(*treeRule); ok {
+		tr.mu.Lock()
+		s.IHavesIgnored = tr.t.Ignored
+		tr.mu.Unlock()
+	}
 	return s
 }
 

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +41,10 @@ func newTreeRule(n *Node) *treeRule {
 	r.lines = lineCache{max: n.cfg.TreeCache, maxBytes: n.cfg.TreeCacheBytes, lines: map[broadcast.MsgID]string{}}
 	t := broadcast.NewTree[*peer](treeSeen{r})
 	t.GraftTimeout, t.SecondTimeout = n.cfg.GraftTimeout, n.cfg.GraftTimeout/2
-	t.CacheSize, t.MaxMissing, t.MaxOrigins = n.cfg.TreeCache, n.cfg.TreeCache, n.cfg.TreeOrigins
+	// Missing messages live a few graft rounds (up to about 1.3 s with the
+	// default timeout) while a burst goes on: room for four times as many
+	// as the cache holds.
+	t.CacheSize, t.MaxMissing, t.MaxOrigins = n.cfg.TreeCache, 4*n.cfg.TreeCache, n.cfg.TreeOrigins
 	r.t = t
 	return r
 }
@@ -117,6 +121,10 @@ func (r *treeRule) received(from *peer, f *wire.Frame) error {
 	r.mu.Lock()
 	r.fresh = true
 	r.acts = r.t.Received(from, broadcast.Gossip, mid, f.Hops, r.acts[:0])
+	if t := r.timers[mid]; t != nil {
+		t.Stop() // it came: its graft timer has nothing left to do
+		delete(r.timers, mid)
+	}
 	if d.forward {
 		r.lines.add(mid, d.out.signed)
 	}
@@ -179,7 +187,8 @@ func (r *treeRule) fire(id broadcast.MsgID) {
 type treeSend struct {
 	to      *peer
 	line    string
-	payload bool // a message (a GRAFT's answer), not a control frame
+	payload bool            // a message (a GRAFT's answer), not a control frame
+	lost    broadcast.MsgID // with to nil: report this message lost
 }
 
 // actLocked carries out the tree's actions that need no waiting: it
@@ -193,13 +202,20 @@ func (r *treeRule) actLocked(acts []broadcast.Action[*peer], lazy []*peer, graft
 	for _, a := range acts {
 		switch {
 		case a.Kind == broadcast.SetTimer:
-			if len(r.timers) < r.n.cfg.TreeCache || r.timers[a.ID] != nil {
-				if old := r.timers[a.ID]; old != nil {
-					old.Stop()
-				}
-				id := a.ID
-				r.timers[id] = time.AfterFunc(a.After, func() { r.fire(id) })
+			// Never dropped: a missing message without a timer would wait
+			// for ever. There is at most one per missing message, and the
+			// tree bounds those (MaxMissing); a message's timer is stopped
+			// when it comes.
+			if old := r.timers[a.ID]; old != nil {
+				old.Stop()
 			}
+			id := a.ID
+			r.timers[id] = time.AfterFunc(a.After, func() { r.fire(id) })
+		case a.Kind == broadcast.Lost:
+			// Announced, asked for from every announcer for several rounds,
+			// never came: say so (the node has no other way to get it).
+			r.n.tree.lost.Add(1)
+			sends = append(sends, treeSend{lost: a.ID})
 		case a.Kind != broadcast.Send:
 		case a.Frame == broadcast.IHave:
 			lazy = append(lazy, a.To)
@@ -234,6 +250,8 @@ func (r *treeRule) actLocked(acts []broadcast.Action[*peer], lazy []*peer, graft
 			if line, ok := r.lines.get(a.ID); ok {
 				r.n.tree.graftAnswers.Add(1)
 				sends = append(sends, treeSend{to: a.To, line: line, payload: true})
+			} else {
+				r.n.tree.graftMisses.Add(1)
 			}
 		}
 	}
@@ -258,6 +276,11 @@ func (r *treeRule) flush() {
 
 func (r *treeRule) send(sends []treeSend) {
 	for _, s := range sends {
+		if s.to == nil {
+			r.n.emit(Event{Kind: EventError, Err: fmt.Errorf("tree mode: message %s-%d was announced (IHAVE) but never came: every announcer was asked (GRAFT) %d times; it is lost to this node",
+				wire.NodeIDText(s.lost.Origin), s.lost.Seq, broadcast.GraftRounds)})
+			continue
+		}
 		s.to.sendTree(s.line, s.payload)
 	}
 }
@@ -300,7 +323,8 @@ func (c *lineCache) get(id broadcast.MsgID) (string, bool) {
 type treeCounters struct {
 	ihavesOut, ihaveIDsOut, graftsOut, prunesOut atomic.Uint64
 	ihaveIDsIn, graftsIn, prunesIn               atomic.Uint64
-	graftAnswers, graftsRefused                  atomic.Uint64
+	graftAnswers, graftsRefused, graftMisses     atomic.Uint64
+	lost                                         atomic.Uint64
 }
 
 func (c *treeCounters) countIHave(ids int) {

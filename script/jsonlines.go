@@ -217,6 +217,9 @@ type statsLine struct {
 	PrunesIn         uint64 `json:"prunes_in"`
 	GraftAnswers     uint64 `json:"graft_answers"`
 	GraftsRefused    uint64 `json:"grafts_refused"`
+	GraftMisses      uint64 `json:"graft_misses"`
+	TreeLost         uint64 `json:"tree_lost"`
+	IHavesIgnored    uint64 `json:"ihaves_ignored"`
 }
 
 func newStatsLine(s node.Stats) statsLine {
@@ -236,7 +239,8 @@ func newStatsLine(s node.Stats) statsLine {
 		ControlBytesIn: s.BytesIn - s.PayloadBytesIn, ControlBytesOut: s.BytesOut - s.PayloadBytesOut,
 		IHavesOut: s.IHavesOut, IHaveIDsOut: s.IHaveIDsOut, IHaveIDsIn: s.IHaveIDsIn,
 		GraftsOut: s.GraftsOut, GraftsIn: s.GraftsIn, PrunesOut: s.PrunesOut, PrunesIn: s.PrunesIn,
-		GraftAnswers: s.GraftAnswers, GraftsRefused: s.GraftsRefused,
+		GraftAnswers: s.GraftAnswers, GraftsRefused: s.GraftsRefused, GraftMisses: s.GraftMisses, TreeLost: s.TreeLost,
+		IHavesIgnored: s.IHavesIgnored,
 	}
 }
 

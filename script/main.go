@@ -352,7 +352,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.StringVar(&o.cfg.Mode, "mode", d.Mode, "how messages spread: flood (the tutorial's: every peer gets every message) or tree (Plumtree: a spanning tree per origin, IHAVE on the other links)")
 	fs.DurationVar(&o.cfg.GraftTimeout, "graft-timeout", d.GraftTimeout, "tree mode: ask for a message announced by IHAVE that did not come within this long (GRAFT), the next announcer after half of it (more than 0)")
 	fs.DurationVar(&o.cfg.IHaveDelay, "ihave-delay", d.IHaveDelay, "tree mode: send IHAVE in batches, at most this long after a batch's first id (more than 0)")
-	fs.IntVar(&o.cfg.TreeCache, "tree-cache", d.TreeCache, "tree mode: messages kept to answer GRAFT, and missing messages waited for (at least 1)")
+	fs.IntVar(&o.cfg.TreeCache, "tree-cache", d.TreeCache, "tree mode: messages kept to answer GRAFT; four times as many missing messages are waited for (at least 1)")
 	fs.IntVar(&o.cfg.TreeCacheBytes, "tree-cache-bytes", d.TreeCacheBytes, "tree mode: bytes of messages kept to answer GRAFT (at least 1)")
 	fs.IntVar(&o.cfg.TreeOrigins, "tree-origins", d.TreeOrigins, "tree mode: origins whose trees are kept; past it the least recently used is forgotten and its next message flooded (at least 1)")
 	fs.IntVar(&o.cfg.GraftRate, "graft-rate", d.GraftRate, "tree mode: messages a peer may ask for by GRAFT a second (burst the same); past it GRAFT is ignored (at least 1)")

@@ -17,6 +17,7 @@ const (
 	Send     ActionKind = iota + 1 // send Frame about message ID (with Hops) to peer To
 	Deliver                        // deliver message ID to the user (it crossed Hops links)
 	SetTimer                       // call TimerFired(ID) After from now
+	Lost                           // message ID was announced but never came: the rule gave up on it
 )
 
 // Frame is what a Send carries: the message itself, or a tree rule's

@@ -34,6 +34,9 @@ type Tree[P comparable] struct {
 	// a path at least Threshold hops shorter than the one the message took
 	// becomes eager, and the eager peer it came from lazy. 0 turns it off.
 	Threshold int
+	// Ignored counts announcements of missing messages ignored because
+	// MaxMissing were already waited for.
+	Ignored uint64
 
 	seen    Seen
 	peers   []P
@@ -54,9 +57,17 @@ type originTree[P comparable] struct {
 // missing is a message announced but not received: who announced it
 // (those not grafted yet), and whether it was grafted.
 type missing[P comparable] struct {
-	announcers []P
+	announcers []P // not asked yet in this round
+	asked      []P // asked in this round
+	rounds     int // rounds of asking every announcer done
 	grafted    bool
 }
+
+// GraftRounds is how many times a tree asks every announcer of a missing
+// message in turn, each round waiting twice as long as the one before
+// (an answer may be queued behind a burst), before it gives up (a Lost
+// action).
+const GraftRounds = 4
 
 // arrival is how a cached message came: over hops links, from a peer
 // (none for this node's own).
@@ -92,6 +103,9 @@ func (t *Tree[P]) PeerUp(p P) {
 
 func (t *Tree[P]) PeerDown(p P) {
 	t.peers = remove(t.peers, p)
+	for _, m := range t.missed {
+		m.announcers, m.asked = remove(m.announcers, p), remove(m.asked, p)
+	}
 	for _, o := range t.origins {
 		o.lazy = remove(o.lazy, p)
 	}
@@ -175,14 +189,15 @@ func (t *Tree[P]) Received(from P, f Frame, id MsgID, hops int, out []Action[P])
 		m := t.missed[id]
 		if m == nil {
 			if len(t.missed) >= t.MaxMissing {
-				return out // bounded: the eager path, or a later IHAVE, brings it
+				t.Ignored++ // bounded: the eager path, or a later IHAVE, brings it
+				return out
 			}
 			// The first announcement: wait a while for the message itself.
 			m = &missing[P]{}
 			t.missed[id] = m
 			out = append(out, Action[P]{Kind: SetTimer, ID: id, After: t.GraftTimeout})
 		}
-		if !slices.Contains(m.announcers, from) && len(m.announcers) < len(t.peers) {
+		if !slices.Contains(m.announcers, from) && !slices.Contains(m.asked, from) && len(m.announcers)+len(m.asked) < len(t.peers) {
 			m.announcers = append(m.announcers, from)
 		}
 	}
@@ -212,15 +227,24 @@ func (t *Tree[P]) optimise(from P, id MsgID, hops int, out []Action[P]) []Action
 // first announcer and wait for it, then the next.
 func (t *Tree[P]) TimerFired(id MsgID, out []Action[P]) []Action[P] {
 	m := t.missed[id]
-	if m == nil || len(m.announcers) == 0 {
-		delete(t.missed, id)
+	if m == nil {
 		return out
+	}
+	if len(m.announcers) == 0 {
+		// Every announcer was asked and none answered in time: ask them all
+		// again, waiting longer, a few rounds; then give up and say so.
+		if m.rounds++; m.rounds >= GraftRounds || len(m.asked) == 0 {
+			delete(t.missed, id)
+			return append(out, Action[P]{Kind: Lost, ID: id})
+		}
+		m.announcers, m.asked = m.asked, nil
 	}
 	p := m.announcers[0]
 	m.announcers, m.grafted = m.announcers[1:], true
+	m.asked = append(m.asked, p)
 	t.makeEager(id.Origin, p)
 	out = append(out, Action[P]{Kind: Send, To: p, Frame: Graft, ID: id})
-	return append(out, Action[P]{Kind: SetTimer, ID: id, After: t.SecondTimeout})
+	return append(out, Action[P]{Kind: SetTimer, ID: id, After: t.SecondTimeout << m.rounds})
 }
 
 // push sends the message to the origin's eager peers and IHAVE to its

@@ -3,6 +3,7 @@ package broadcast
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestTreePrunesTheDuplicateLink: on a triangle, the link that carried a
@@ -175,5 +176,46 @@ func TestTreeBounds(t *testing.T) {
 	}
 	if len(tr.origins) != 2 || !tr.IsEager(1, 1) || tr.IsEager(3, 1) {
 		t.Fatalf("%d origins kept; peer 1 eager for origin 1: %v, for 3: %v; want 2 kept, the oldest forgotten", len(tr.origins), tr.IsEager(1, 1), tr.IsEager(3, 1))
+	}
+}
+
+// TestTreeAsksAgainThenGivesUp: when every announcer of a missing message
+// has been asked and none answered, they are asked again, each round
+// waiting twice as long; after GraftRounds rounds the rule gives up with a
+// Lost action. An announcer that goes away is not asked.
+func TestTreeAsksAgainThenGivesUp(t *testing.T) {
+	tr := NewTree[int](MapSeen{})
+	for p := 1; p <= 3; p++ {
+		tr.PeerUp(p)
+	}
+	id := MsgID{9, 1}
+	tr.Received(1, IHave, id, 2, nil)
+	tr.Received(2, IHave, id, 2, nil)
+	tr.Received(3, IHave, id, 2, nil)
+	tr.PeerDown(3)
+	var asked []int
+	var waits []time.Duration
+	lost := false
+	for range 20 {
+		out := tr.TimerFired(id, nil)
+		if len(out) == 1 && out[0].Kind == Lost {
+			lost = true
+			break
+		}
+		if len(out) != 2 || out[0].Frame != Graft || out[1].Kind != SetTimer {
+			t.Fatalf("timer: %+v, want GRAFT and a timer", out)
+		}
+		asked = append(asked, out[0].To)
+		waits = append(waits, out[1].After)
+	}
+	wantAsked := []int{1, 2, 1, 2, 1, 2, 1, 2}
+	if !lost || !slices.Equal(asked, wantAsked) {
+		t.Fatalf("asked %v then lost %v; want %v then Lost", asked, lost, wantAsked)
+	}
+	if waits[0] != DefaultSecondTimeout || waits[2] != 2*DefaultSecondTimeout || waits[7] != 8*DefaultSecondTimeout {
+		t.Fatalf("waits %v: want each round twice as long as the one before", waits)
+	}
+	if out := tr.TimerFired(id, nil); len(out) != 0 {
+		t.Fatalf("a timer after giving up: %+v", out)
 	}
 }
