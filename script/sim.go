@@ -96,7 +96,11 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var res *sim.Result
 	var runErr error
 	if *mode == "both" {
-		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac}, *asJSON)
+		var dotW io.Writer // a nil *os.File would not be a nil io.Writer
+		if dotFile != nil {
+			dotW = dotFile
+		}
+		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac}, *asJSON, dotW)
 	}
 	if *engine == "virtual" {
 		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac})
@@ -246,7 +250,7 @@ func printSim(w io.Writer, r *sim.Result) {
 
 // simBoth is `p2p sim -engine virtual -mode both`: flood and tree on the
 // same graph, seed and latencies, side by side with the references.
-func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool) int {
+func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool, dot io.Writer) int {
 	var res [2]*sim.Result
 	for i, mode := range []string{"flood", "tree"} {
 		c := cfg
@@ -257,6 +261,12 @@ func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool) int {
 			return exitFail
 		}
 		res[i] = r
+	}
+	if dot != nil {
+		if err := sim.WriteDOTBoth(dot, res[0], res[1]); err != nil {
+			fmt.Fprintf(stderr, "p2p sim: -dot: %v\n", err)
+			return exitFail
+		}
 	}
 	if asJSON {
 		if err := json.NewEncoder(stdout).Encode(map[string]*sim.Result{"flood": res[0], "tree": res[1]}); err != nil {

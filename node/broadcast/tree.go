@@ -38,13 +38,15 @@ type Tree[P comparable] struct {
 	// MaxMissing were already waited for.
 	Ignored uint64
 
-	seen    Seen
-	peers   []P
-	origins map[uint64]*originTree[P]
-	clock   uint64                // counts uses of origins, for forgetting the least recent
-	missed  map[MsgID]*missing[P] // messages announced but not received yet, timer set
-	cache   map[MsgID]arrival[P]  // messages received, to answer GRAFT and to optimise
-	order   []MsgID               // cache in arrival order, to bound it
+	seen       Seen
+	peers      []P
+	origins    map[uint64]*originTree[P]
+	last       *originTree[P] // the tree find returned last, of lastOrigin
+	lastOrigin uint64
+	clock      uint64                // counts uses of origins, for forgetting the least recent
+	missed     map[MsgID]*missing[P] // messages announced but not received yet, timer set
+	cache      map[MsgID]arrival[P]  // messages received, to answer GRAFT and to optimise
+	order      []MsgID               // cache in arrival order, to bound it
 }
 
 // originTree is one origin's tree at this node: its peers that are lazy
@@ -52,6 +54,10 @@ type Tree[P comparable] struct {
 type originTree[P comparable] struct {
 	lazy    []P
 	lastUse uint64
+	// The origin's latest message received and how it came: the one
+	// IHAVEs are mostly about (found without the cache's map).
+	recentSeq uint64
+	recent    arrival[P]
 }
 
 // missing is a message announced but not received: who announced it
@@ -116,7 +122,7 @@ func (t *Tree[P]) Peers() []P { return t.peers }
 
 // IsEager reports whether p gets origin's messages whole.
 func (t *Tree[P]) IsEager(origin uint64, p P) bool {
-	o := t.origins[origin]
+	o := t.find(origin)
 	return slices.Contains(t.peers, p) && (o == nil || !slices.Contains(o.lazy, p))
 }
 
@@ -132,7 +138,7 @@ func (t *Tree[P]) Eager(origin uint64) []P {
 }
 
 func (t *Tree[P]) Lazy(origin uint64) []P {
-	if o := t.origins[origin]; o != nil {
+	if o := t.find(origin); o != nil {
 		return slices.Clone(o.lazy)
 	}
 	return nil
@@ -163,8 +169,13 @@ func (t *Tree[P]) Received(from P, f Frame, id MsgID, hops int, out []Action[P])
 			t.makeLazy(id.Origin, from)
 			return append(out, Action[P]{Kind: Send, To: from, Frame: Prune, ID: id})
 		}
-		late := t.missed[id] != nil && t.missed[id].grafted
-		delete(t.missed, id)
+		late := false
+		if len(t.missed) > 0 {
+			if m := t.missed[id]; m != nil {
+				late = m.grafted
+				delete(t.missed, id)
+			}
+		}
 		t.makeEager(id.Origin, from)
 		t.remember(id, arrival[P]{hops: hops, from: from, hasFrom: true})
 		out = append(out, Action[P]{Kind: Deliver, ID: id, Hops: hops})
@@ -210,12 +221,25 @@ func (t *Tree[P]) Received(from P, f Frame, id MsgID, hops int, out []Action[P])
 // without a message to the announcer, PRUNE to the old parent). Done
 // once per message.
 func (t *Tree[P]) optimise(from P, id MsgID, hops int, out []Action[P]) []Action[P] {
-	a, ok := t.cache[id]
-	if t.Threshold <= 0 || !ok || !a.hasFrom || a.from == from || a.hops-hops < t.Threshold ||
+	if t.Threshold <= 0 {
+		return out
+	}
+	var a arrival[P]
+	var ok bool
+	o := t.find(id.Origin)
+	if o != nil && o.recentSeq == id.Seq {
+		a, ok = o.recent, true
+	} else {
+		a, ok = t.cache[id]
+	}
+	if !ok || !a.hasFrom || a.from == from || a.hops-hops < t.Threshold ||
 		t.IsEager(id.Origin, from) || !t.IsEager(id.Origin, a.from) {
 		return out
 	}
 	t.cache[id] = arrival[P]{hops: hops, from: from, hasFrom: true}
+	if o != nil && o.recentSeq == id.Seq {
+		o.recent = t.cache[id]
+	}
 	t.makeEager(id.Origin, from)
 	t.makeLazy(id.Origin, a.from)
 	none := MsgID{Origin: id.Origin}
@@ -279,7 +303,7 @@ func (t *Tree[P]) pushAll(from P, id MsgID, hops int, out []Action[P]) []Action[
 // flooded).
 func (t *Tree[P]) origin(origin uint64) *originTree[P] {
 	t.clock++
-	if o := t.origins[origin]; o != nil {
+	if o := t.find(origin); o != nil {
 		o.lastUse = t.clock
 		return o
 	}
@@ -292,15 +316,35 @@ func (t *Tree[P]) origin(origin uint64) *originTree[P] {
 			}
 		}
 		delete(t.origins, oldest)
+		if t.last != nil && t.lastOrigin == oldest {
+			t.last = nil
+		}
 	}
 	o := &originTree[P]{lastUse: t.clock}
 	t.origins[origin] = o
+	t.lastOrigin, t.last = origin, o
+	return o
+}
+
+// find returns origin's tree, or nil; the last one found is kept, since
+// messages of one origin come in runs.
+func (t *Tree[P]) find(origin uint64) *originTree[P] {
+	if t.last != nil && t.lastOrigin == origin {
+		return t.last
+	}
+	o := t.origins[origin]
+	if o != nil {
+		t.lastOrigin, t.last = origin, o
+	}
 	return o
 }
 
 // remember keeps a received message for GRAFT, the oldest forgotten first.
 func (t *Tree[P]) remember(id MsgID, a arrival[P]) {
 	t.cache[id] = a
+	if o := t.origin(id.Origin); id.Seq >= o.recentSeq {
+		o.recentSeq, o.recent = id.Seq, a
+	}
 	t.order = append(t.order, id)
 	if len(t.order) > t.CacheSize {
 		delete(t.cache, t.order[0])
@@ -309,7 +353,7 @@ func (t *Tree[P]) remember(id MsgID, a arrival[P]) {
 }
 
 func (t *Tree[P]) makeEager(origin uint64, p P) {
-	if o := t.origins[origin]; o != nil {
+	if o := t.find(origin); o != nil {
 		o.lazy = remove(o.lazy, p)
 	}
 }

@@ -80,3 +80,22 @@ func TestTreeDOTDrawsTheEagerTree(t *testing.T) {
 		t.Fatalf("%d bold edges of message %d, want %d of the last:\n%s", bold, r.FirstFromMessage, cfg.Nodes-1, b.String())
 	}
 }
+
+// TestDOTBothTrees: -mode both's picture has every edge once, N-1 of them
+// in each tree (black ones count for both).
+func TestDOTBothTrees(t *testing.T) {
+	cfg := VirtualConfig{Config: DefaultConfig(), Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond}
+	cfg.Nodes, cfg.Degree, cfg.Topology, cfg.Messages = 30, 4, "regular", 10
+	f, _ := RunVirtual(cfg)
+	cfg.Mode = "tree"
+	tr, _ := RunVirtual(cfg)
+	var b strings.Builder
+	if err := WriteDOTBoth(&b, f, tr); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	black, blue, red := strings.Count(out, "color=black"), strings.Count(out, "color=blue"), strings.Count(out, "color=red")
+	if black+blue != cfg.Nodes-1 || black+red != cfg.Nodes-1 || strings.Count(out, " -- ") != len(f.EdgeList) {
+		t.Fatalf("black %d blue %d red %d of %d edges; want N-1 = %d in each tree:\n%s", black, blue, red, len(f.EdgeList), cfg.Nodes-1, out)
+	}
+}
