@@ -41,6 +41,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	mode := fs.String("mode", "flood", "with -engine virtual: the broadcast rule, flood or tree (Plumtree)")
 	warmup := fs.Int("warmup", 5, "with -engine virtual: first messages left out of rmr_after_warmup")
 	killFrac := fs.Float64("kill", 0, "with -engine virtual: the fraction of nodes (0 to 0.5, never a sender) that die halfway")
+	loss := fs.Float64("loss", 0, "with -engine virtual: the chance (0 to 0.5) that a frame crossing a link is lost")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
 	if err := fs.Parse(args); err != nil {
@@ -70,11 +71,15 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	if *mode != "flood" && *engine != "virtual" {
-		fmt.Fprintf(stderr, "p2p sim: -mode %s needs -engine virtual (the node does not speak the tree rule yet)\n", *mode)
+		fmt.Fprintf(stderr, "p2p sim: -mode %s needs -engine virtual (the real engine floods; real nodes run tree mode with p2p -mode tree)\n", *mode)
 		return exitUsage
 	}
 	if *killFrac < 0 || *killFrac > 0.5 || *killFrac > 0 && *engine != "virtual" {
 		fmt.Fprintf(stderr, "p2p sim: -kill is a fraction from 0 to 0.5, with -engine virtual\n")
+		return exitUsage
+	}
+	if *loss < 0 || *loss > 0.5 || *loss > 0 && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -loss is a chance from 0 to 0.5, with -engine virtual\n")
 		return exitUsage
 	}
 	if *latency < 0 || *jitter < 0 || *warmup < 0 {
@@ -100,10 +105,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if dotFile != nil {
 			dotW = dotFile
 		}
-		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac}, *asJSON, dotW)
+		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss}, *asJSON, dotW)
 	}
 	if *engine == "virtual" {
-		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac})
+		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac, Loss: *loss})
 	} else {
 		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
 		cfg.Progress = prog.update
@@ -236,6 +241,9 @@ func printSim(w io.Writer, r *sim.Result) {
 	if r.Killed > 0 {
 		fmt.Fprintf(w, "nodes killed halfway: %d (deliveries expected at the survivors)\n", r.Killed)
 	}
+	if r.LostFrames > 0 {
+		fmt.Fprintf(w, "frames lost on links (-loss): %d\n", r.LostFrames)
+	}
 	fmt.Fprintf(w, "links cut during the run: %d", r.LinksCut)
 	if r.PeersDisconnected > 0 {
 		fmt.Fprintf(w, "; peers disconnected: %d (%s); slow peers: %d", r.PeersDisconnected, r.Reasons(), r.SlowPeers)
@@ -290,6 +298,7 @@ func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool, dot i
 		fmt.Fprintf(tw, "last delivery's hops max\t%d\t%d\t\n", f.LastHopsMax, t.LastHopsMax)
 		fmt.Fprintf(tw, "spread p50\t%v\t%v\t\n", f.SpreadP50.Round(time.Microsecond), t.SpreadP50.Round(time.Microsecond))
 		fmt.Fprintf(tw, "spread max\t%v\t%v\t\n", f.SpreadMax.Round(time.Microsecond), t.SpreadMax.Round(time.Microsecond))
+		fmt.Fprintf(tw, "frames lost on links\t%d\t%d\t\n", f.LostFrames, t.LostFrames)
 		fmt.Fprintf(tw, "missing deliveries\t%d\t%d\t\n", f.Missing, t.Missing)
 		tw.Flush()
 		fmt.Fprintf(stdout, "\nreferences per message: N*D = %.0f (the tutorial), N(D-1)+1 = %.0f (not back to the sender), N-1 = %.0f (a spanning tree)\n",

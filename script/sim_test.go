@@ -45,6 +45,8 @@ func TestSimBadFlags(t *testing.T) {
 		{[]string{"-mode", "tree"}, "-mode"}, // the real engine has no tree
 		{[]string{"-engine", "virtual", "-mode", "gossip"}, "-mode"},
 		{[]string{"-engine", "virtual", "-kill", "0.9"}, "-kill"},
+		{[]string{"-engine", "virtual", "-loss", "0.6"}, "-loss"},
+		{[]string{"-loss", "0.1"}, "-loss"},
 	} {
 		code, out, errs := runSimArgs(tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.flag) || out != "" {

@@ -101,7 +101,8 @@ type Result struct {
 	LastHopsP50          int     `json:"last_hops_p50,omitempty"`
 	LastHopsP99          int     `json:"last_hops_p99,omitempty"`
 	LastHopsMax          int     `json:"last_hops_max,omitempty"`
-	Killed               int     `json:"killed,omitempty"` // nodes that died halfway (-kill)
+	Killed               int     `json:"killed,omitempty"`      // nodes that died halfway (-kill)
+	LostFrames           uint64  `json:"lost_frames,omitempty"` // frames lost on links (-loss)
 
 	// Time from Send until every other node delivered a message.
 	SpreadP50   time.Duration `json:"-"`

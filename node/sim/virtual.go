@@ -27,6 +27,9 @@ type VirtualConfig struct {
 	// lost. Deliveries are then expected at the survivors the sender can
 	// still reach.
 	Kill float64
+	// Loss is the chance (0 to 0.5) that a frame crossing a link is lost,
+	// drawn from the seed; lost frames are counted in LostFrames.
+	Loss float64
 	// GraftTimeout and Threshold set the tree rule's first graft timeout
 	// (the second is half of it) and its optimisation threshold (-1 for
 	// none); 0 means the defaults of package broadcast.
@@ -135,6 +138,10 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 				order++
 				switch a.Kind {
 				case broadcast.Send:
+					if cfg.Loss > 0 && rng.Float64() < cfg.Loss {
+						r.LostFrames++
+						continue
+					}
 					q.push(event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame,
 						noID: a.ID == broadcast.MsgID{}})
 				case broadcast.SetTimer:
