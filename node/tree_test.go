@@ -40,6 +40,20 @@ func (c *cluster) settle() {
 	}
 }
 
+// sendFromN0 sends n0's message number i (from 0), records it in sentBy
+// and waits until every other node has all of n0's messages so far.
+func (c *cluster) sendFromN0(t *testing.T, sentBy map[string]int, i int) {
+	t.Helper()
+	s, err := c.nodes[0].Send(fmt.Sprintf("message %d", i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sentBy[s.ID] = 0
+	for _, r := range c.recs[1:] {
+		r.waitMessages(t, i+1)
+	}
+}
+
 // payloadSent is the message copies the cluster has queued so far.
 func (c *cluster) payloadSent() uint64 {
 	var n uint64
@@ -62,14 +76,7 @@ func TestTreeModeSettlesToATree(t *testing.T) {
 			sentBy := map[string]int{}
 			for i := range 4 {
 				before := c.payloadSent()
-				s, err := c.nodes[0].Send(fmt.Sprintf("message %d", i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				sentBy[s.ID] = 0
-				for _, r := range c.recs[1:] {
-					r.waitMessages(t, i+1)
-				}
+				c.sendFromN0(t, sentBy, i)
 				c.settle()
 				sends := c.payloadSent() - before
 				// The first message floods; a copy that comes in while the
@@ -216,16 +223,7 @@ func TestTreeModeGraftRepairsACutLink(t *testing.T) {
 	c := newCluster(t, tr, 5, func(cfg *Config) { cfg.Mode, cfg.GraftTimeout = "tree", 20*time.Millisecond })
 	c.link(ring(5))
 	sentBy := map[string]int{}
-	send := func(i int) {
-		s, err := c.nodes[0].Send(fmt.Sprintf("message %d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sentBy[s.ID] = 0
-		for _, r := range c.recs[1:] {
-			r.waitMessages(t, i+1)
-		}
-	}
+	send := func(i int) { c.sendFromN0(t, sentBy, i) }
 	send(0)
 	c.settle()
 	// Cut one of n0's eager links: the nodes below it now hear of n0's
