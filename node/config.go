@@ -104,6 +104,18 @@ type Config struct {
 	TreeCacheBytes int
 	TreeOrigins    int
 	GraftRate      int
+	// HistoryMax, HistoryBytes and HistoryAge bound the history of signed
+	// messages delivered or sent, which catch-up sends to a peer that
+	// lacks them and the history command shows: the oldest are forgotten
+	// past any of them.
+	HistoryMax   int
+	HistoryBytes int
+	HistoryAge   time.Duration
+	// SyncEvery: every so often, and when a link comes up, a node sends
+	// each signed peer a summary of what it has delivered, and the peer
+	// sends back what it lacks (catch-up, docs/catch-up.md). A peer's
+	// summaries are answered at most once per SyncEvery/2.
+	SyncEvery time.Duration
 	// MaxHops: a message that has crossed this many links is delivered but
 	// not forwarded.
 	MaxHops int
@@ -133,9 +145,9 @@ type Config struct {
 	// CloseTimeout is how long Close and Disconnect wait for a peer to
 	// acknowledge the end of the connection after the queue is flushed.
 	CloseTimeout time.Duration
-	// Replay is how many recent messages (own and relayed, younger than
-	// half of SeenTTL) are sent again to every new peer after the
-	// handshake, so a link that comes up during a flood gets what passed
+	// Replay, for an unsigned node (protocol 1, which has no catch-up), is
+	// how many recent messages (own and relayed, younger than half of
+	// SeenTTL) are sent again to every new peer after the handshake, so a link that comes up during a flood gets what passed
 	// before it. 0 (the default) turns it off, as in the tutorial. It
 	// must not be more than QueueFrames.
 	Replay int
@@ -183,6 +195,10 @@ func DefaultConfig() Config {
 		SeenTTL:          2 * time.Minute,
 		SeenMax:          100_000,
 		SeenOrigins:      10_000,
+		HistoryMax:       100_000,
+		HistoryBytes:     64 << 20,
+		HistoryAge:       24 * time.Hour,
+		SyncEvery:        30 * time.Second,
 		Mode:             "flood",
 		GraftTimeout:     broadcast.DefaultGraftTimeout,
 		IHaveDelay:       5 * time.Millisecond,
@@ -255,6 +271,10 @@ func (c Config) withDefaults() (Config, error) {
 	setInt(&c.TreeCacheBytes, d.TreeCacheBytes)
 	setInt(&c.TreeOrigins, d.TreeOrigins)
 	setInt(&c.GraftRate, d.GraftRate)
+	setInt(&c.HistoryMax, d.HistoryMax)
+	setInt(&c.HistoryBytes, d.HistoryBytes)
+	setDur(&c.HistoryAge, d.HistoryAge)
+	setDur(&c.SyncEvery, d.SyncEvery)
 	setInt(&c.SeenMax, d.SeenMax)
 	setInt(&c.SeenOrigins, d.SeenOrigins)
 	setInt(&c.MaxHops, d.MaxHops)
@@ -307,6 +327,8 @@ func (c Config) withDefaults() (Config, error) {
 		{"GraftTimeout", int64(c.GraftTimeout)}, {"IHaveDelay", int64(c.IHaveDelay)},
 		{"TreeCache", int64(c.TreeCache)}, {"TreeCacheBytes", int64(c.TreeCacheBytes)},
 		{"TreeOrigins", int64(c.TreeOrigins)}, {"GraftRate", int64(c.GraftRate)},
+		{"HistoryMax", int64(c.HistoryMax)}, {"HistoryBytes", int64(c.HistoryBytes)},
+		{"HistoryAge", int64(c.HistoryAge)}, {"SyncEvery", int64(c.SyncEvery)},
 	} {
 		if v.val < 0 {
 			return c, fmt.Errorf("config: %s must not be negative", v.name)

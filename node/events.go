@@ -24,6 +24,10 @@ const (
 	EventDialing
 	// EventDialFailed: auto-join could not connect to Addr, for Err.
 	EventDialFailed
+	// EventCatchup: Peer finished answering this node's summary
+	// (catch-up) and CaughtUp messages new to this node came, from
+	// CaughtUpOrigins origins. Only when some came.
+	EventCatchup
 )
 
 func (k EventKind) String() string {
@@ -42,6 +46,8 @@ func (k EventKind) String() string {
 		return "dial"
 	case EventDialFailed:
 		return "dial_failed"
+	case EventCatchup:
+		return "catchup"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -55,6 +61,8 @@ type Event struct {
 	Reason  string  // EventPeerDown
 	Message Message // EventMessage
 	Err     error   // EventError, EventDialFailed
+
+	CaughtUp, CaughtUpOrigins int // EventCatchup
 }
 
 // Peer identifies a connected node.
@@ -79,6 +87,10 @@ type Message struct {
 	// Unverified: the message came unsigned (protocol 1), so nothing
 	// proves its origin; it was accepted only from the neighbour From.
 	Unverified bool
+	// Catchup: it came by catch-up (a peer sent it because this node
+	// lacked it), not as it was flooded; Time is when its origin signed it.
+	Catchup bool
+	Time    time.Time
 }
 
 // Sent is what Send returns: the message and how many peers it was queued
@@ -159,6 +171,19 @@ type Stats struct {
 	GraftMisses   uint64 // messages asked for by GRAFT that had left the cache: not answered
 	TreeLost      uint64 // messages announced by IHAVE that never came though every announcer was asked: reported
 	IHavesIgnored uint64 // announcements of missing messages ignored: 4 x TreeCache were already waited for
+
+	// Catch-up: SUMMARY frames sent and received, messages sent by
+	// catch-up (CMSG) and their bytes, messages received by catch-up and
+	// how many of them were new, rounds refused (a peer asking again too
+	// soon), and messages in the history now.
+	SummariesOut     uint64
+	SummariesIn      uint64
+	CatchupOut       uint64
+	CatchupBytesOut  uint64
+	CatchupIn        uint64
+	CatchupDelivered uint64
+	CatchupRefused   uint64
+	History          int
 }
 
 // emitAbout reports an error about a peer.

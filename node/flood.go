@@ -33,10 +33,11 @@ func (r flood) publish(m *outMsg) int {
 }
 
 func (r flood) received(from *peer, f *wire.Frame) error {
+	signed := f.Kind == wire.KindSignedMsg || f.Kind == wire.KindCatchup
 	switch {
-	case f.Kind == wire.KindSignedMsg && !from.signed():
-		return wire.Errorf("SMSG on an unsigned (protocol 1) link")
-	case f.Kind == wire.KindSignedMsg:
+	case signed && !from.signed():
+		return wire.Errorf("%s on an unsigned (protocol 1) link", f.Word)
+	case signed:
 		return r.receivedSigned(from, f)
 	case from.signed():
 		return wire.Errorf("MSG on a signed link: protocol 2 carries messages in SMSG frames")
@@ -52,11 +53,11 @@ func (r flood) received(from *peer, f *wire.Frame) error {
 // receivedSigned checks, delivers and forwards a signed message.
 func (r flood) receivedSigned(from *peer, f *wire.Frame) error {
 	n := r.n
-	v, id, _, err := n.admitSigned(from, f)
+	v, id, mid, err := n.admitSigned(from, f)
 	if v != admitFresh {
 		return err
 	}
-	d := n.relaySigned(from, f, id)
+	d := n.relaySigned(from, f, id, mid)
 	if d.forward {
 		n.recent.add(d.out.signed)
 		n.peers.broadcast(&d.out, from)
@@ -130,19 +131,28 @@ type relay struct {
 // allocation; the delivered message's origin and text are slices of it. A
 // message at the hop limit, or whose line would grow past the line limit,
 // is delivered but not forwarded.
-func (n *Node) relaySigned(from *peer, f *wire.Frame, id string) relay {
+//
+// It also keeps the message in the history, and marks one that came by
+// catch-up as such.
+func (n *Node) relaySigned(from *peer, f *wire.Frame, id string, mid broadcast.MsgID) relay {
 	line := wire.EncodeSignedMsg(f.Hops+1, string(f.Sig), f.Signed)
 	textEnd := len(line) - 1
 	textStart := textEnd - len(f.Text)
 	originStart := textStart - 1 - len(f.Origin)
 	origin, text := line[originStart:textStart-1], line[textStart:textEnd]
-	return relay{
-		out:     outMsg{signed: line, id: id, hops: f.Hops + 1, origin: f.Origin, text: f.Text},
+	d := relay{
+		out:     outMsg{signed: line, id: id, hops: f.Hops + 1, origin: f.Origin, text: f.Text, mid: mid},
 		forward: f.Hops < n.cfg.MaxHops && len(line)-1 <= n.cfg.MaxLineBytes,
 		event: Event{Kind: EventMessage, Peer: from.info, Message: Message{
 			ID: id, Origin: origin, From: from.info.Name, Hops: f.Hops, Text: text,
 		}},
 	}
+	if f.Kind == wire.KindCatchup {
+		d.event.Message.Catchup, d.event.Message.Time = true, time.UnixMilli(f.Time)
+		from.noteCatchup(mid.Origin)
+	}
+	n.history.add(mid.Origin, mid.Seq, line, d.event.Message, time.Now())
+	return d
 }
 
 // receivedPlain is the unsigned node's rule (protocol 1, the tutorial's

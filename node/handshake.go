@@ -371,7 +371,9 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, h hello, ourNonce strin
 	}
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
-	if p.signed() == (n.version >= 2) {
+	// Replay is for unsigned (protocol 1) networks, which have no
+	// catch-up; a signed link gets what it missed by catch-up.
+	if !p.signed() && n.version == 1 {
 		for _, line := range n.recent.appendTo(nil) {
 			p.put(line) // at most Replay <= QueueFrames lines, into a new queue
 		}
@@ -399,6 +401,7 @@ func (n *Node) keepNew(old *peer, inbound bool, otherID string) bool {
 // a slow consumer of events cannot hold up the handshake.
 func (n *Node) start(p *peer) {
 	n.rule.peerUp(p)
+	n.sendSummary(p) // catch-up: the peer answers with what this node lacks
 	n.peerUp(p)
 	go p.writeLoop()
 	go p.readLoop()

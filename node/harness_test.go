@@ -63,14 +63,15 @@ var transports = []struct {
 type recorder struct {
 	name string
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every event
-	count   map[string]int
-	msgs    []Message
-	downs   []Event
-	errs    []Event
-	dials   []time.Time // when each EventDialing came
-	closed  bool
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced on every event
+	count    map[string]int
+	msgs     []Message
+	catchups []Event // EventCatchup
+	downs    []Event
+	errs     []Event
+	dials    []time.Time // when each EventDialing came
+	closed   bool
 }
 
 func record(n *Node) *recorder {
@@ -100,6 +101,8 @@ func (r *recorder) add(ev Event) {
 		r.errs = append(r.errs, ev)
 	case EventDialing:
 		r.dials = append(r.dials, time.Now())
+	case EventCatchup:
+		r.catchups = append(r.catchups, ev)
 	}
 	r.notifyLocked()
 }
@@ -283,10 +286,17 @@ func (p *rawPeer) send(line string) {
 }
 
 // readLine returns the next line, or "" and the error.
+// readLine reads the next line, skipping catch-up's summaries (a node
+// sends one to every signed peer when the link comes up; a raw peer plays
+// no part in catch-up).
 func (p *rawPeer) readLine() (string, error) {
-	p.conn.SetReadDeadline(time.Now().Add(waitLimit(p.t)))
-	s, err := p.r.ReadString('\n')
-	return strings.TrimSuffix(s, "\n"), err
+	for {
+		p.conn.SetReadDeadline(time.Now().Add(waitLimit(p.t)))
+		s, err := p.r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(s, "SUMMARY") {
+			return strings.TrimSuffix(s, "\n"), err
+		}
+	}
 }
 
 func (p *rawPeer) expect(prefix string) string {

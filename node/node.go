@@ -62,6 +62,8 @@ type Node struct {
 	peers   *peerSet
 	rule    rule // how messages travel: flood, or treeRule
 	tree    treeCounters
+	history *history // signed messages delivered or sent, for catch-up and the history command
+	catchup catchupCounters
 	penalty *penaltyBox // addresses of peers cut for misbehaving
 	reports reporter    // holds back error events of failed handshakes past one a second
 
@@ -111,6 +113,7 @@ func New(cfg Config) (*Node, error) {
 		done:    make(chan struct{}),
 		peers:   newPeerSet(),
 		penalty: newPenaltyBox(cfg.PenaltyTime, cfg.PenaltyMax),
+		history: newHistory(cfg.HistoryMax, cfg.HistoryBytes, cfg.HistoryAge),
 		pending: make(map[net.Conn]pendingConn),
 	}
 	if err := n.makeIdentity(); err != nil {
@@ -135,9 +138,10 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.addr = n.ln.Addr().String()
 	n.events <- Event{Kind: EventListening, Addr: n.addr}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.acceptLoop()
 	go n.sweepLoop()
+	go n.syncLoop()
 	for _, addr := range cfg.Join {
 		n.learn(addr, "", "", "join")
 	}
@@ -243,6 +247,9 @@ func (n *Node) Send(text string) (Sent, error) {
 		return Sent{}, err
 	}
 	msg, m := n.newMessage(text)
+	if m.signed != "" {
+		n.history.add(m.mid.Origin, m.mid.Seq, m.signed, msg, time.Now())
+	}
 	copies := n.rule.publish(m)
 	n.sent.Add(1)
 	return Sent{Message: msg, Peers: copies}, nil
@@ -292,6 +299,11 @@ func (n *Node) Stats() Stats {
 	s.GraftsOut, s.GraftsIn, s.PrunesOut, s.PrunesIn = t.graftsOut.Load(), t.graftsIn.Load(), t.prunesOut.Load(), t.prunesIn.Load()
 	s.GraftAnswers, s.GraftsRefused = t.graftAnswers.Load(), t.graftsRefused.Load()
 	s.GraftMisses, s.TreeLost = t.graftMisses.Load(), t.lost.Load()
+	c := &n.catchup
+	s.SummariesOut, s.SummariesIn = c.summariesOut.Load(), c.summariesIn.Load()
+	s.CatchupOut, s.CatchupBytesOut, s.CatchupIn = c.out.Load(), c.bytesOut.Load(), c.in.Load()
+	s.CatchupDelivered, s.CatchupRefused = c.delivered.Load(), c.refused.Load()
+	s.History = n.history.len()
 	if tr, ok := n.rule.(*treeRule); ok {
 		tr.mu.Lock()
 		s.IHavesIgnored = tr.t.Ignored

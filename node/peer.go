@@ -33,7 +33,8 @@ type peer struct {
 	// message's key and signature, decoded.
 	keyBuf [identity.PublicKeySize + 2]byte
 	sigBuf [identity.SignatureSize + 2]byte
-	cond   conduct // its behaviour (conduct.go)
+	cond    conduct      // its behaviour (conduct.go)
+	catchup catchupState // catch-up (catchup.go)
 
 	// The channels goroutines wait on; each is closed once, by update or
 	// by the goroutine named.

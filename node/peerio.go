@@ -89,7 +89,12 @@ func (p *peer) readFrames() error {
 			return err
 		}
 		switch f.Kind {
-		case wire.KindMsg, wire.KindSignedMsg:
+		case wire.KindSummary, wire.KindSummaryEnd, wire.KindSynced:
+			p.catchupFrame(f)
+		case wire.KindMsg, wire.KindSignedMsg, wire.KindCatchup:
+			if f.Kind == wire.KindCatchup {
+				p.n.catchup.in.Add(1)
+			}
 			p.c.payloadIn.Add(1)
 			p.c.payloadBytesIn.Add(uint64(size))
 			if err := p.n.rule.received(p, f); err != nil {

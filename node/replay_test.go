@@ -7,12 +7,14 @@ import (
 	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
 
-// With Replay on, a peer that connects after a message passed still gets
-// it, once; with it off (the default, as in the tutorial) it does not.
+// With Replay on, a peer of an unsigned network that connects after a
+// message passed still gets it, once; with it off (the default, as in the
+// tutorial) it does not. (A signed network has catch-up instead:
+// TestCatchupToNewPeer.)
 func TestReplayToNewPeer(t *testing.T) {
 	for _, replay := range []int{0, 10} {
 		t.Run(fmt.Sprintf("replay=%d", replay), func(t *testing.T) {
-			c := newCluster(t, memnet.New(0), 3, func(cfg *Config) { cfg.Replay = replay })
+			c := newCluster(t, memnet.New(0), 3, func(cfg *Config) { cfg.Replay, cfg.Unsigned = replay, true })
 			c.link([][2]int{{0, 1}})
 			for i := 0; i < 15; i++ {
 				if _, err := c.nodes[0].Send(fmt.Sprintf("before %d", i)); err != nil {
@@ -48,6 +50,7 @@ func TestReplayToNewPeer(t *testing.T) {
 func TestReplayAfterTheSeenSetForgot(t *testing.T) {
 	const count = 1000
 	c := newCluster(t, memnet.New(0), 2, func(cfg *Config) {
+		cfg.Unsigned = true
 		if cfg.Name == "n0" {
 			cfg.Replay = count
 		} else {

@@ -240,3 +240,15 @@ func (s *seenSet) snapshot() []SeenEntry {
 	})
 	return out
 }
+
+// floors returns, for every origin of the delivered log, the number up to
+// which every message was delivered (catch-up's summary).
+func (s *seenSet) floors() []wire.Ref {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	refs := make([]wire.Ref, 0, len(s.delivered.origins))
+	for node, o := range s.delivered.origins {
+		refs = append(refs, wire.Ref{Node: node, Seq: o.floor, Hops: -1})
+	}
+	return refs
+}

@@ -116,8 +116,7 @@ func (r *treeRule) received(from *peer, f *wire.Frame) error {
 		}
 		return nil
 	}
-	d := n.relaySigned(from, f, id)
-	d.out.mid = mid
+	d := n.relaySigned(from, f, id, mid)
 	r.mu.Lock()
 	r.fresh = true
 	r.acts = r.t.Received(from, broadcast.Gossip, mid, f.Hops, r.acts[:0])

@@ -57,6 +57,10 @@ func appendMessageJSON(b []byte, m node.Message) []byte {
 	if m.Unverified {
 		b = append(b, `,"unverified":true`...)
 	}
+	if m.Catchup {
+		b = append(b, `,"catchup":true,"time":`...)
+		b = appendJSONString(b, jsonTime(m.Time))
+	}
 	return append(b, '}', '\n')
 }
 

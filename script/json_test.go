@@ -34,8 +34,9 @@ func TestMessageLineIsEncodingJSON(t *testing.T) {
 		{ID: "3f2a9c0d1e2b4a5c-1", Origin: "a", From: "b", Hops: 2, Text: "hello"},
 		{ID: "x\"", Origin: "<o>", From: "\xff", Hops: -1, Text: "tab\t\u2028 日本"},
 		{Hops: 1 << 40},
+		{ID: "3f2a9c0d1e2b4a5c-2", Origin: "a", From: "b", Hops: 3, Text: "late", Catchup: true, Time: time.UnixMilli(1_700_000_000_123)},
 	} {
-		got, want := appendMessageJSON(nil, m), appendJSONLine(nil, "message", messageLine(m))
+		got, want := appendMessageJSON(nil, m), appendJSONLine(nil, "message", toMessageLine(m))
 		if !bytes.Equal(got, want) {
 			t.Errorf("message line\n%s want (encoding/json)\n%s", got, want)
 		}

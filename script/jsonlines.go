@@ -47,6 +47,14 @@ type dialFailedLine struct {
 }
 
 // errorLine is an error event of the node.
+// catchupLine: a peer finished answering this node's summary and
+// Messages new to this node came, from Origins origins.
+type catchupLine struct {
+	Peer     string `json:"peer"`
+	Messages int    `json:"messages"`
+	Origins  int    `json:"origins"`
+}
+
 type errorLine struct {
 	Error  string `json:"error"`
 	Peer   string `json:"peer,omitempty"`
@@ -220,6 +228,14 @@ type statsLine struct {
 	GraftMisses      uint64 `json:"graft_misses"`
 	TreeLost         uint64 `json:"tree_lost"`
 	IHavesIgnored    uint64 `json:"ihaves_ignored"`
+	SummariesOut     uint64 `json:"summaries_out"`
+	SummariesIn      uint64 `json:"summaries_in"`
+	CatchupOut       uint64 `json:"catchup_out"`
+	CatchupBytesOut  uint64 `json:"catchup_bytes_out"`
+	CatchupIn        uint64 `json:"catchup_in"`
+	CatchupDelivered uint64 `json:"catchup_delivered"`
+	CatchupRefused   uint64 `json:"catchup_refused"`
+	History          uint64 `json:"history"`
 }
 
 func newStatsLine(s node.Stats) statsLine {
@@ -241,6 +257,9 @@ func newStatsLine(s node.Stats) statsLine {
 		GraftsOut: s.GraftsOut, GraftsIn: s.GraftsIn, PrunesOut: s.PrunesOut, PrunesIn: s.PrunesIn,
 		GraftAnswers: s.GraftAnswers, GraftsRefused: s.GraftsRefused, GraftMisses: s.GraftMisses, TreeLost: s.TreeLost,
 		IHavesIgnored: s.IHavesIgnored,
+		SummariesOut: s.SummariesOut, SummariesIn: s.SummariesIn, CatchupOut: s.CatchupOut,
+		CatchupBytesOut: s.CatchupBytesOut, CatchupIn: s.CatchupIn, CatchupDelivered: s.CatchupDelivered,
+		CatchupRefused: s.CatchupRefused, History: uint64(s.History),
 	}
 }
 

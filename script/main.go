@@ -327,7 +327,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.DurationVar(&o.cfg.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "drop a connection that says no HELLO within this long (more than 0)")
 	fs.DurationVar(&o.cfg.KeepAlive, "keepalive", d.KeepAlive, "send PING to a peer after this long without sending (more than 0)")
 	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", d.IdleTimeout, "disconnect a peer silent for this long (more than -keepalive)")
-	fs.IntVar(&o.cfg.Replay, "replay", d.Replay, "send this many recent messages to every new peer (0: off; at most -queue)")
+	fs.IntVar(&o.cfg.Replay, "replay", d.Replay, "unsigned nodes (-unsigned): send this many recent messages to every new peer (0: off; at most -queue); signed nodes have catch-up instead")
 	fs.IntVar(&o.cfg.MaxPeers, "max-peers", d.MaxPeers, "most connected peers (default 64, or twice -peers with -join; at least 1)")
 	fs.Func("join", "join the network through the node at `ADDR` and keep -peers connections (repeatable)", func(v string) error {
 		if v == "" {
@@ -349,6 +349,10 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.IntVar(&o.cfg.Patience, "patience", d.Patience, "dropped control frames a peer may send (one forgiven a second) before it is cut for misbehaving (at least 1)")
 	fs.IntVar(&o.cfg.DialRate, "dial-rate", d.DialRate, "auto-join dials a second at most, all addresses together (burst twice that; at least 1)")
 	fs.DurationVar(&o.cfg.PenaltyTime, "penalty", d.PenaltyTime, "how long the address of a peer cut for misbehaving is not dialled or let in (more than 0)")
+	fs.IntVar(&o.cfg.HistoryMax, "history-max", d.HistoryMax, "keep at most this many signed messages in the history, for catch-up and the history command (at least 1)")
+	fs.IntVar(&o.cfg.HistoryBytes, "history-bytes", d.HistoryBytes, "keep at most this many bytes of messages in the history (at least 1)")
+	fs.DurationVar(&o.cfg.HistoryAge, "history-age", d.HistoryAge, "forget a message from the history after this long (more than 0)")
+	fs.DurationVar(&o.cfg.SyncEvery, "sync-every", d.SyncEvery, "send every peer a summary of what this node has, for catch-up, this often (and when a link comes up; more than 0)")
 	fs.StringVar(&o.cfg.Mode, "mode", d.Mode, "how messages spread: flood (the tutorial's: every peer gets every message) or tree (Plumtree: a spanning tree per origin, IHAVE on the other links)")
 	fs.DurationVar(&o.cfg.GraftTimeout, "graft-timeout", d.GraftTimeout, "tree mode: ask for a message announced by IHAVE that did not come within this long (GRAFT), the next announcer after half of it (more than 0)")
 	fs.DurationVar(&o.cfg.IHaveDelay, "ihave-delay", d.IHaveDelay, "tree mode: send IHAVE in batches, at most this long after a batch's first id (more than 0)")
@@ -404,6 +408,10 @@ func checkFlags(o *options) error {
 		{"tree-cache-bytes", int64(c.TreeCacheBytes), 1},
 		{"tree-origins", int64(c.TreeOrigins), 1},
 		{"graft-rate", int64(c.GraftRate), 1},
+		{"history-max", int64(c.HistoryMax), 1},
+		{"history-bytes", int64(c.HistoryBytes), 1},
+		{"history-age", int64(c.HistoryAge), 1},
+		{"sync-every", int64(c.SyncEvery), 1},
 	} {
 		if b.val < b.min {
 			if b.min == 1 {
@@ -440,7 +448,7 @@ func checkFlags(o *options) error {
 // durationFlags are the flags whose values are durations, for messages.
 var durationFlags = map[string]bool{"timeout": true, "seen-ttl": true, "slow-peer": true,
 	"handshake-timeout": true, "keepalive": true, "idle-timeout": true, "max-clock-skew": true, "penalty": true,
-	"graft-timeout": true, "ihave-delay": true}
+	"graft-timeout": true, "ihave-delay": true, "history-age": true, "sync-every": true}
 
 func flagValue(name string, v int64) string {
 	if durationFlags[name] {

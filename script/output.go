@@ -94,6 +94,10 @@ func (o *output) event(ev node.Event) {
 		o.print("dial_failed", func(b []byte) []byte {
 			return fmt.Appendf(b, "dial %s failed: %v\n", ev.Addr, ev.Err)
 		}, dialFailedLine{Addr: ev.Addr, Error: fmt.Sprint(ev.Err)})
+	case node.EventCatchup:
+		o.print("catchup", func(b []byte) []byte {
+			return fmt.Appendf(b, "caught up from %s: %d messages from %d origins\n", p.Name, ev.CaughtUp, ev.CaughtUpOrigins)
+		}, catchupLine{Peer: p.Name, Messages: ev.CaughtUp, Origins: ev.CaughtUpOrigins})
 	case node.EventError:
 		msg := "unknown error"
 		if ev.Err != nil {
@@ -129,10 +133,14 @@ func (o *output) message(m node.Message) {
 		b = append(b, " ("...)
 		b = strconv.AppendInt(b, int64(m.Hops), 10)
 		if m.Hops == 1 {
-			b = append(b, " hop): "...)
+			b = append(b, " hop"...)
 		} else {
-			b = append(b, " hops): "...)
+			b = append(b, " hops"...)
 		}
+		if m.Catchup {
+			b = append(b, ", catch-up"...)
+		}
+		b = append(b, "): "...)
 		b = append(b, m.Text...)
 		b = append(b, '\n')
 	}

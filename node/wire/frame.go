@@ -52,6 +52,10 @@ const (
 	KindIHave     // tree mode: message ids a lazy link announces
 	KindGraft     // tree mode: be eager (and send these messages)
 	KindPrune     // tree mode: be lazy
+	KindSummary    // catch-up: what the sender has delivered, per origin
+	KindSummaryEnd // catch-up: the summary is complete
+	KindCatchup    // catch-up: a signed message sent because the other side lacked it (fields as SMSG)
+	KindSynced     // catch-up: done answering a summary (Count messages)
 )
 
 // Frame is one decoded line. Its byte slices point into the Reader's buffer
@@ -88,8 +92,10 @@ type Frame struct {
 	// PEERS
 	Addrs [][]byte
 
-	// IHAVE, GRAFT, PRUNE: the references, checked (see EachRef)
+	// IHAVE, GRAFT, PRUNE, SUMMARY: the references, checked (see EachRef)
 	Refs []byte
+	// SYNCED
+	Count int
 }
 
 // ProtocolError is a frame that could not be decoded. The connection that

@@ -53,6 +53,18 @@ func parseFrame(line []byte, f *Frame) error {
 		}
 		f.Sig = rest
 		return nil
+	case frameCMsg:
+		f.Kind = KindCatchup
+		return parseSignedMsg(rest, f)
+	case frameSummary:
+		f.Kind = KindSummary
+		return parseRefs(frameSummary, rest, f)
+	case frameSummaryEnd:
+		f.Kind = KindSummaryEnd
+		return nil
+	case frameSynced:
+		f.Kind = KindSynced
+		return parseSynced(rest, f)
 	case frameIHave:
 		f.Kind = KindIHave
 		return parseRefs(frameIHave, rest, f)
@@ -65,7 +77,7 @@ func parseFrame(line []byte, f *Frame) error {
 	default:
 		f.Kind = KindUnknown
 		if !isFrameWord(word) {
-			return Errorf("frame type %q is not an upper-case word (this node knows HELLO AUTH MSG SMSG ERR BYE PING GETPEERS PEERS IHAVE GRAFT PRUNE)", truncate(word, maxTokenLen))
+			return Errorf("frame type %q is not an upper-case word (this node knows HELLO AUTH MSG SMSG CMSG ERR BYE PING GETPEERS PEERS IHAVE GRAFT PRUNE SUMMARY SUMMARYEND SYNCED)", truncate(word, maxTokenLen))
 		}
 		return nil
 	}

@@ -50,6 +50,8 @@ func parseRefs(word string, rest []byte, f *Frame) error {
 			return Errorf("GRAFT reference %q is not NODE-ID-SEQ or NODE-ID", truncate(tok, maxTokenLen))
 		case word == framePrune && (r.Seq != 0 || r.Hops >= 0):
 			return Errorf("PRUNE reference %q is not a NODE-ID", truncate(tok, maxTokenLen))
+		case word == frameSummary && r.Hops >= 0:
+			return Errorf("SUMMARY reference %q is not NODE-ID-SEQ or NODE-ID", truncate(tok, maxTokenLen))
 		}
 	}
 	f.Refs = rest
@@ -110,7 +112,7 @@ func encodeRefs(word string, refs []Ref) string {
 			sb.WriteByte('-')
 			sb.Write(strconv.AppendUint(buf[:0], r.Seq, 10))
 		}
-		if word == frameIHave {
+		if word == frameIHave { // the only kind with hops
 			sb.WriteByte('@')
 			sb.Write(strconv.AppendInt(buf[:0], int64(r.Hops), 10))
 		}
