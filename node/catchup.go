@@ -163,4 +163,3 @@ func (n *Node) History(keep func(HistoryEntry) bool) []HistoryEntry {
 	}
 	return n.history.entries(keep)
 }
-

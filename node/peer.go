@@ -31,8 +31,8 @@ type peer struct {
 
 	// Scratch space of the reader goroutine, which alone uses it: a
 	// message's key and signature, decoded.
-	keyBuf [identity.PublicKeySize + 2]byte
-	sigBuf [identity.SignatureSize + 2]byte
+	keyBuf  [identity.PublicKeySize + 2]byte
+	sigBuf  [identity.SignatureSize + 2]byte
 	cond    conduct      // its behaviour (conduct.go)
 	catchup catchupState // catch-up (catchup.go)
 

@@ -67,7 +67,7 @@ func newCommandTable() *commandTable {
 			help: "One line per peer: name, announced address, inbound or outbound, messages delivered from it, duplicates from it and copies sent to it; in tree mode the link's kind (link=eager, lazy, lazy:L/O for L of O origins, or flood)."},
 		{name: "history", args: "[-n N] [-from NAME] [-since DURATION]", max: 6, run: runHistory,
 			summary: "list the stored messages (what catch-up sends a peer that missed them)",
-			help: "One line per message, oldest first: when this node got it (UTC), its origin, its text. -n shows the last N, -from those of one origin, -since those of the last DURATION (e.g. 10m). The history keeps signed messages delivered or sent, at most -history-max messages, -history-bytes bytes and -history-age old."},
+			help:    "One line per message, oldest first: when this node got it (UTC), its origin, its text. -n shows the last N, -from those of one origin, -since those of the last DURATION (e.g. 10m). The history keeps signed messages delivered or sent, at most -history-max messages, -history-bytes bytes and -history-age old."},
 		{name: "seen", run: runSeen, summary: "list the remembered message ids",
 			help: "One line per id, oldest first: id, origin, copies that arrived after the first. Details are forgotten after -seen-ttl or past -seen-max; a forgotten id stays delivered (the delivered log remembers it)."},
 		{name: "stats", run: runStats, summary: "show the node's counters",

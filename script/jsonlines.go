@@ -257,7 +257,7 @@ func newStatsLine(s node.Stats) statsLine {
 		GraftsOut: s.GraftsOut, GraftsIn: s.GraftsIn, PrunesOut: s.PrunesOut, PrunesIn: s.PrunesIn,
 		GraftAnswers: s.GraftAnswers, GraftsRefused: s.GraftsRefused, GraftMisses: s.GraftMisses, TreeLost: s.TreeLost,
 		IHavesIgnored: s.IHavesIgnored,
-		SummariesOut: s.SummariesOut, SummariesIn: s.SummariesIn, CatchupOut: s.CatchupOut,
+		SummariesOut:  s.SummariesOut, SummariesIn: s.SummariesIn, CatchupOut: s.CatchupOut,
 		CatchupBytesOut: s.CatchupBytesOut, CatchupIn: s.CatchupIn, CatchupDelivered: s.CatchupDelivered,
 		CatchupRefused: s.CatchupRefused, History: uint64(s.History),
 	}

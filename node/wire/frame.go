@@ -47,11 +47,11 @@ const (
 	KindGetPeers
 	KindPeers
 	KindUnknown
-	KindAuth      // protocol 2: the handshake proof
-	KindSignedMsg // protocol 2: a signed message
-	KindIHave     // tree mode: message ids a lazy link announces
-	KindGraft     // tree mode: be eager (and send these messages)
-	KindPrune     // tree mode: be lazy
+	KindAuth       // protocol 2: the handshake proof
+	KindSignedMsg  // protocol 2: a signed message
+	KindIHave      // tree mode: message ids a lazy link announces
+	KindGraft      // tree mode: be eager (and send these messages)
+	KindPrune      // tree mode: be lazy
 	KindSummary    // catch-up: what the sender has delivered, per origin
 	KindSummaryEnd // catch-up: the summary is complete
 	KindCatchup    // catch-up: a signed message sent because the other side lacked it (fields as SMSG)
