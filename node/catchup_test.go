@@ -3,15 +3,20 @@ package node
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/p2p-chat/p2p/node/transport/memnet"
 )
+
+// onlyLinkUpSync leaves out the periodic summaries, so the tests see the
+// ones sent when a link comes up.
+func onlyLinkUpSync(cfg *Config) { cfg.SyncEvery = time.Hour }
 
 // TestCatchupToNewPeer: a node that connects after messages passed gets
 // every one of them by catch-up, once, marked as catch-up, then the next
 // live one; and says how many came from how many origins.
 func TestCatchupToNewPeer(t *testing.T) {
-	c := newCluster(t, memnet.New(0), 3, nil)
+	c := newCluster(t, memnet.New(0), 3, onlyLinkUpSync)
 	c.link([][2]int{{0, 1}})
 	for i := range 15 {
 		from := i % 2 // two origins
@@ -62,7 +67,7 @@ func TestCatchupToNewPeer(t *testing.T) {
 // node gets every message exactly once (the two ends catch up, then flood
 // what was new to them into their half).
 func TestCatchupAfterAPartition(t *testing.T) {
-	c := newCluster(t, memnet.New(0), 4, nil)
+	c := newCluster(t, memnet.New(0), 4, onlyLinkUpSync)
 	c.link([][2]int{{0, 1}, {2, 3}, {1, 2}})
 	if err := c.nodes[1].Disconnect("n2"); err != nil {
 		t.Fatal(err)
@@ -83,5 +88,12 @@ func TestCatchupAfterAPartition(t *testing.T) {
 		r.waitMessages(t, 40-countFrom(sentBy, i))
 	}
 	c.close()
+	var out uint64
+	for _, nd := range c.nodes {
+		out += nd.Stats().CatchupOut
+	}
+	if out != 40 {
+		t.Errorf("%d messages sent by catch-up, want 40: each half's 20 once, across the healed link", out)
+	}
 	checkExactlyOnce(t, c, sentBy)
 }

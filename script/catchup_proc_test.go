@@ -23,25 +23,11 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 	dir := t.TempDir()
 	const burst = 10_000
 	start := func(name string) (*io.PipeWriter, *json.Decoder, string) {
-		pr, pw := io.Pipe()
-		_, out, addr := startP2P(t, bin, dir, name, pr, "-ephemeral")
-		t.Cleanup(func() { pr.CloseWithError(io.ErrClosedPipe); pw.Close() })
-		return pw, json.NewDecoder(out), addr
+		n := startNode(t, bin, dir, name)
+		return n.in, n.out, n.addr
 	}
-	// next reads events of dec until one of kind event (an error fails).
 	next := func(name string, dec *json.Decoder, event string) map[string]any {
-		for {
-			var ev map[string]any
-			if err := dec.Decode(&ev); err != nil {
-				t.Fatalf("%s: output ended waiting for %s: %v", name, event, err)
-			}
-			if ev["event"] == "error" {
-				t.Fatalf("%s: %v", name, ev["error"])
-			}
-			if ev["event"] == event {
-				return ev
-			}
-		}
+		return (&procNode{t: t, name: name, out: dec}).next(event)
 	}
 	aIn, aOut, _ := start("a")
 	bIn, bOut, bAddr := start("b")
@@ -112,4 +98,88 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 		t.Fatalf("catchup event %v, want %d messages from 1 origin", caught, burst)
 	}
 	t.Logf("c2 got %d messages by catch-up in %v after its connect", got, took.Round(time.Millisecond))
+}
+
+// procNode is a p2p process driven through pipes, for catch-up tests.
+type procNode struct {
+	t    *testing.T
+	name string
+	in   *io.PipeWriter
+	out  *json.Decoder
+	addr string
+}
+
+// startNode starts bin as node name (-ephemeral, -json) with its stdin a
+// pipe the test writes commands to.
+func startNode(t *testing.T, bin, dir, name string, flags ...string) *procNode {
+	pr, pw := io.Pipe()
+	_, out, addr := startP2P(t, bin, dir, name, pr, append([]string{"-ephemeral"}, flags...)...)
+	// Runs before startP2P's cleanup: the process's stdin copier ends.
+	t.Cleanup(func() { pr.CloseWithError(io.ErrClosedPipe); pw.Close() })
+	return &procNode{t: t, name: name, in: pw, out: json.NewDecoder(out), addr: addr}
+}
+
+// do sends commands (one per line).
+func (n *procNode) do(format string, args ...any) { fmt.Fprintf(n.in, format+"\n", args...) }
+
+// next reads events until one of kind event; an error event fails.
+func (n *procNode) next(event string) map[string]any {
+	n.t.Helper()
+	for {
+		var ev map[string]any
+		if err := n.out.Decode(&ev); err != nil {
+			n.t.Fatalf("%s: output ended waiting for %s: %v", n.name, event, err)
+		}
+		if ev["event"] == "error" {
+			n.t.Fatalf("%s: %v", n.name, ev["error"])
+		}
+		if ev["event"] == event {
+			return ev
+		}
+	}
+}
+
+// TestCatchupAfterAPartitionRealProcesses: four processes, a-b and c-d
+// joined by b-c; b cuts b-c, a and d each send 200 while the halves are
+// apart, b links to c again: every node gets every message exactly once,
+// the halves' by catch-up and flooding. Logs the time from the heal.
+func TestCatchupAfterAPartitionRealProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs p2p processes")
+	}
+	bin := buildP2P(t)
+	dir := t.TempDir()
+	const each = 200 // a and d print a line per send, read only at the end: it must fit in their stdout pipes
+	a, b, c, d := startNode(t, bin, dir, "a"), startNode(t, bin, dir, "b"), startNode(t, bin, dir, "c"), startNode(t, bin, dir, "d")
+	a.do("connect %s", b.addr)
+	a.next("connect")
+	d.do("connect %s", c.addr)
+	d.next("connect")
+	b.do("connect %s\ndisconnect c\necho apart", c.addr)
+	b.next("echo")
+	c.do("wait peers 1\necho apart")
+	c.next("echo")
+	a.do("send from a 0")
+	for k := 1; k < each; k++ {
+		a.do("send from a %d", k)
+		d.do("send from d %d", k-1)
+	}
+	d.do("send from d %d", each-1)
+	b.do("wait -t 1m messages %d\necho half", each)
+	b.next("echo")
+	c.do("wait -t 1m messages %d\necho half", each)
+	c.next("echo")
+	healed := time.Now()
+	b.do("connect %s", c.addr)
+	for _, n := range []*procNode{a, b, c, d} {
+		want := 2 * each
+		if n == a || n == d {
+			want = each // the other half's
+		}
+		n.do("wait -t 1m messages %d\necho all", want)
+	}
+	for _, n := range []*procNode{a, b, c, d} {
+		n.next("echo")
+	}
+	t.Logf("every node had every message %v after the heal", time.Since(healed).Round(time.Millisecond))
 }
