@@ -6,6 +6,7 @@ import (
 
 	"github.com/p2p-chat/p2p/node/broadcast"
 	"github.com/p2p-chat/p2p/node/identity"
+	"github.com/p2p-chat/p2p/node/store"
 	"github.com/p2p-chat/p2p/node/transport"
 	"github.com/p2p-chat/p2p/node/wire"
 )
@@ -34,6 +35,13 @@ type Config struct {
 	// secret (at least 16 bytes) complete a handshake, and every link is
 	// encrypted (Noise, package node/transport/secure, around Transport).
 	Secret []byte
+
+	// Store, when set, keeps the history of signed messages and what was
+	// delivered across restarts (package store; `-data DIR`): a message is
+	// written to it before its event goes out, so a restarted node
+	// delivers nothing twice. The caller opens and closes it (after
+	// Close). Nil keeps them in memory only.
+	Store *store.Store
 
 	// Key is the node's identity: its node id is derived from it and it
 	// signs the node's messages and handshake proofs. Nil means a

@@ -195,3 +195,27 @@ func (d *deliveredLog) forgetLeastRecent(now int64) {
 		*b = max(*b, min(o.newest, now))
 	}
 }
+
+// restore records, from a store, that every message of node up to floor
+// was delivered (the floor only rises).
+func (d *deliveredLog) restore(node, floor uint64) {
+	o := d.origins[node]
+	if o == nil {
+		if len(d.origins) >= d.maxOrigins {
+			d.forgetLeastRecent(0)
+		}
+		o = &originLog{node: node}
+		o.elem = d.lru.PushFront(o)
+		d.origins[node] = o
+	}
+	if floor > o.floor {
+		o.floor = floor
+		for seq := range o.above {
+			if seq <= floor {
+				delete(o.above, seq)
+				d.aboveTotal--
+			}
+		}
+		d.absorb(o)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/p2p-chat/p2p/node/broadcast"
 	"github.com/p2p-chat/p2p/node/identity"
+	"github.com/p2p-chat/p2p/node/store"
 	"github.com/p2p-chat/p2p/node/wire"
 )
 
@@ -62,7 +63,7 @@ func (r flood) receivedSigned(from *peer, f *wire.Frame) error {
 		n.recent.add(d.out.signed)
 		n.peers.broadcast(&d.out, from)
 	}
-	n.emit(d.event)
+	n.deliver(d.record(), d.event)
 	return nil
 }
 
@@ -116,6 +117,11 @@ func (n *Node) admitSigned(from *peer, f *wire.Frame) (admitResult, string, broa
 	}
 	from.countDelivered()
 	return admitFresh, id, mid, nil
+}
+
+// record is the message as a store keeps it.
+func (d *relay) record() store.Record {
+	return store.Record{Node: d.out.mid.Origin, Seq: d.out.mid.Seq, At: time.Now().UnixNano(), Line: d.out.signed}
 }
 
 // relay is a freshly admitted signed message: the copy to forward (its

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/p2p-chat/p2p/node/identity"
+	"github.com/p2p-chat/p2p/node/store"
 	"github.com/p2p-chat/p2p/node/transport"
 	"github.com/p2p-chat/p2p/node/transport/secure"
 	"github.com/p2p-chat/p2p/node/wire"
@@ -64,6 +65,8 @@ type Node struct {
 	tree    treeCounters
 	history *history // signed messages delivered or sent, for catch-up and the history command
 	catchup catchupCounters
+	persist *persister // the writer to Config.Store; nil without one
+	persistFailed atomic.Bool
 	penalty *penaltyBox // addresses of peers cut for misbehaving
 	reports reporter    // holds back error events of failed handshakes past one a second
 
@@ -118,6 +121,11 @@ func New(cfg Config) (*Node, error) {
 	}
 	if err := n.makeIdentity(); err != nil {
 		return nil, err
+	}
+	if cfg.Store != nil && !cfg.Unsigned {
+		if err := n.loadStore(cfg.Store); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.AllowUnsigned && !cfg.Unsigned {
 		n.plain = newSeenSet(cfg.SeenTTL, cfg.SeenMax, cfg.SeenOrigins)
@@ -248,7 +256,9 @@ func (n *Node) Send(text string) (Sent, error) {
 	}
 	msg, m := n.newMessage(text)
 	if m.signed != "" {
-		n.history.add(m.mid.Origin, m.mid.Seq, m.signed, msg, time.Now())
+		now := time.Now()
+		n.history.add(m.mid.Origin, m.mid.Seq, m.signed, msg, now)
+		n.keep(store.Record{Node: m.mid.Origin, Seq: m.mid.Seq, At: now.UnixNano(), Line: m.signed})
 	}
 	copies := n.rule.publish(m)
 	n.sent.Add(1)
@@ -369,6 +379,7 @@ func (n *Node) Close() error {
 		n.wg.Wait()
 		n.peers.wait()
 		n.rule.close()
+		n.closeStore()
 		close(n.events)
 		close(n.done)
 	})

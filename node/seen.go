@@ -252,3 +252,27 @@ func (s *seenSet) floors() []wire.Ref {
 	}
 	return refs
 }
+
+// restore marks what a store says was delivered: the floors, and each
+// stored message.
+func (s *seenSet) restore(floors map[uint64]uint64, delivered [][2]uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for node, floor := range floors {
+		s.delivered.restore(node, floor)
+	}
+	for _, d := range delivered {
+		s.delivered.add(d[0], d[1])
+	}
+}
+
+// floorOf returns the number up to which every message of node was
+// delivered (0 if the log does not know it).
+func (s *seenSet) floorOf(node uint64) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.delivered.origins[node]; o != nil {
+		return o.floor
+	}
+	return 0
+}

@@ -135,7 +135,7 @@ func (r *treeRule) received(from *peer, f *wire.Frame) error {
 		n.recent.add(d.out.signed)
 		n.peers.broadcastSkip(&d.out, from, lazy)
 	}
-	n.emit(d.event)
+	n.deliver(d.record(), d.event)
 	return nil
 }
 

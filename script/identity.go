@@ -3,6 +3,8 @@ package script
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/p2p-chat/p2p/node/identity"
 )
@@ -20,6 +22,13 @@ func openIdentity(opts *options) (key *identity.Key, closeKey func(), note strin
 		return nil, nop, "", nil
 	}
 	path := opts.identityFile
+	if path == "" && opts.dataDir != "" {
+		// The node's key lives with the rest of what it keeps.
+		path = filepath.Join(opts.dataDir, "key.pem")
+		if err := os.MkdirAll(opts.dataDir, 0o700); err != nil {
+			return nil, nil, "", fmt.Errorf("-data %s: %w", opts.dataDir, err)
+		}
+	}
 	if path == "" {
 		p, err := identity.DefaultPath(opts.cfg.Name)
 		if err != nil {
@@ -28,7 +37,7 @@ func openIdentity(opts *options) (key *identity.Key, closeKey func(), note strin
 		path = p
 	}
 	f, err := identity.Open(path)
-	if errors.Is(err, identity.ErrInUse) && opts.identityFile == "" {
+	if errors.Is(err, identity.ErrInUse) && opts.identityFile == "" && opts.dataDir == "" {
 		return nil, nop, fmt.Sprintf("a throwaway key: %v", err), nil
 	}
 	if err != nil {

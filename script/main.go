@@ -45,6 +45,7 @@ type options struct {
 	version      bool
 	noHistory    bool
 	identityFile string // -identity; "" for the default path
+	dataDir      string // -data; "" keeps everything in memory
 	ephemeral    bool   // -ephemeral: a throwaway key
 	secretFile   string // -secret
 	secretEnv    string // -secret-env
@@ -337,6 +338,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 		return nil
 	})
 	fs.IntVar(&o.cfg.TargetPeers, "peers", d.TargetPeers, "with -join or join: connections to keep (at least 1, at most -max-peers)")
+	fs.StringVar(&o.dataDir, "data", "", "keep the history, what was delivered and the node's key (DIR/key.pem, unless -identity) in `DIR` across restarts (an embedded database, DIR/p2p.db)")
 	fs.StringVar(&o.identityFile, "identity", "", "the node's key `FILE` (ed25519, PEM, mode 0600; made if missing) (default <config dir>/p2p/keys/NAME.pem)")
 	fs.StringVar(&o.secretFile, "secret", "", "a private network: only nodes with the secret in `FILE` (at least 16 bytes, mode 0600) connect, encrypted")
 	fs.StringVar(&o.secretEnv, "secret-env", "", "the same, with the secret in environment variable `VAR`")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/p2p-chat/p2p/node"
+	"github.com/p2p-chat/p2p/node/store"
 )
 
 // Session is a running node with its output and the state that `wait`
@@ -44,6 +45,16 @@ func newSession(opts *options, out *output, lookupEnv func(string) (string, bool
 	}
 	cfg := opts.cfg
 	cfg.Key = key
+	if opts.dataDir != "" && !cfg.Unsigned {
+		st, err := store.Open(opts.dataDir, store.Limits{Max: cfg.HistoryMax, Bytes: cfg.HistoryBytes, MaxAge: cfg.HistoryAge})
+		if err != nil {
+			closeKey()
+			return nil, fmt.Errorf("-data: %w", err)
+		}
+		cfg.Store = st
+		releaseKey := closeKey
+		closeKey = func() { st.Close(); releaseKey() } // after the node is closed
+	}
 	n, err := node.New(cfg)
 	if err != nil {
 		closeKey()

@@ -38,3 +38,7 @@ func parseSynced(rest []byte, f *Frame) error {
 	f.Count = int(n)
 	return nil
 }
+
+// ParseLine decodes one line (without its newline) into f, as a Reader
+// would: for lines read back from a store.
+func ParseLine(line []byte, f *Frame) error { return parseFrame(line, f) }
