@@ -26,7 +26,8 @@ const (
 	EventDialFailed
 	// EventCatchup: Peer finished answering this node's summary
 	// (catch-up) and CaughtUp messages new to this node came, from
-	// CaughtUpOrigins origins. Only when some came.
+	// CaughtUpOrigins origins. For the first round of a link always (0
+	// when the node was up to date); later only when some came.
 	EventCatchup
 )
 

@@ -34,6 +34,12 @@ type persister struct {
 	mu     sync.RWMutex // held for reading while handing over; for writing to close ch
 	closed bool
 	failed bool // a commit failed: the node goes on without its store (reported once)
+	// committed is what the store holds as delivered: the floors it writes
+	// come from it, never from the node's delivered log, which runs ahead
+	// (a message is marked delivered before it is handed over, and a node
+	// killed between the two commits must not have a floor over a message
+	// the store does not hold: it would never be delivered).
+	committed *deliveredLog
 }
 
 // persistBatch is the most messages one transaction takes.
@@ -60,7 +66,14 @@ func (n *Node) loadStore(st *store.Store) error {
 		return fmt.Errorf("store %s: %w", st.Dir(), err)
 	}
 	n.seen.restore(floors, delivered)
-	n.persist = &persister{st: st, ch: make(chan persistItem, n.cfg.EventBuffer), done: make(chan struct{})}
+	committed := newDeliveredLog(n.cfg.SeenOrigins)
+	for node, floor := range floors {
+		committed.restore(node, floor)
+	}
+	for _, d := range delivered {
+		committed.add(d[0], d[1])
+	}
+	n.persist = &persister{st: st, ch: make(chan persistItem, n.cfg.EventBuffer), done: make(chan struct{}), committed: committed}
 	go n.persistLoop()
 	return nil
 }
@@ -117,10 +130,13 @@ func (n *Node) persistLoop() {
 			floors := map[uint64]uint64{}
 			for _, it := range batch {
 				recs = append(recs, it.rec)
+				p.committed.add(it.rec.Node, it.rec.Seq)
 				floors[it.rec.Node] = 0
 			}
 			for node := range floors {
-				floors[node] = n.seen.floorOf(node)
+				if o := p.committed.origins[node]; o != nil {
+					floors[node] = o.floor
+				}
 			}
 			if err := p.st.Commit(recs, floors, time.Now()); err != nil {
 				p.failed = true

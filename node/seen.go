@@ -265,14 +265,3 @@ func (s *seenSet) restore(floors map[uint64]uint64, delivered [][2]uint64) {
 		s.delivered.add(d[0], d[1])
 	}
 }
-
-// floorOf returns the number up to which every message of node was
-// delivered (0 if the log does not know it).
-func (s *seenSet) floorOf(node uint64) uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o := s.delivered.origins[node]; o != nil {
-		return o.floor
-	}
-	return 0
-}

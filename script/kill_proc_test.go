@@ -1,0 +1,127 @@
+package script
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestSIGKILLKeepsTheStore: b runs with -data and is killed with SIGKILL
+// at random moments while a sends a stream of messages; each time it comes
+// back on the same directory and catches up. Across all its lives no
+// message is delivered twice, every message any life printed is in the
+// store (the last life's history), and in the end b has every message.
+// P2P_KILLS sets the number of kills (default 10).
+func TestSIGKILLKeepsTheStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs p2p processes")
+	}
+	kills := 10
+	if v, err := strconv.Atoi(os.Getenv("P2P_KILLS")); err == nil && v > 0 {
+		kills = v
+	}
+	bin := buildP2P(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "b-data")
+	const total = 3000
+	a := startNode(t, bin, dir, "a")
+	aDone := make(chan struct{}) // a has sent everything, "final" last
+	go func() { // a's output is read, or a full pipe would hold it up
+		for {
+			var ev map[string]any
+			if a.out.Decode(&ev) != nil {
+				return
+			}
+			if ev["event"] == "echo" {
+				close(aDone)
+			}
+		}
+	}()
+	rng := rand.New(rand.NewPCG(1, 2))
+	printed := map[string]int{} // message id -> the life that printed it
+	life := func(n int, last bool) (ids []string, history []string) {
+		pr, pw := io.Pipe()
+		cmd, out, _ := startP2P(t, bin, dir, "b", pr, "-ephemeral", "-data", data)
+		defer func() { pr.CloseWithError(io.ErrClosedPipe); pw.Close() }()
+		dec := json.NewDecoder(out)
+		if last {
+			// The first catch-up round of the link is reported, even when
+			// nothing came: then the store is complete.
+			fmt.Fprintf(pw, "connect %s\n", a.addr)
+		} else {
+			fmt.Fprintf(pw, "connect %s\n", a.addr)
+			go func() {
+				time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond) // the moment of the kill is the subject
+				cmd.Process.Kill()
+			}()
+		}
+		for {
+			var ev map[string]any
+			if dec.Decode(&ev) != nil {
+				break
+			}
+			switch ev["event"] {
+			case "message":
+				ids = append(ids, ev["id"].(string))
+			case "catchup":
+				if last {
+					fmt.Fprintf(pw, "history\n")
+				}
+			case "error":
+				if last {
+					t.Fatalf("last life: %v", ev["error"])
+				}
+			case "history":
+				for _, m := range ev["messages"].([]any) {
+					history = append(history, m.(map[string]any)["id"].(string))
+				}
+				return ids, history
+			}
+		}
+		pw.Close() // the stdin copier ends, so Wait returns
+		cmd.Wait()
+		return ids, nil
+	}
+	go func() {
+		for k := range total {
+			a.do("send away %d", k)
+			if k%100 == 0 {
+				time.Sleep(5 * time.Millisecond) // a stream, not one burst: the kills land during it
+			}
+		}
+		a.do("send final\necho sent")
+	}()
+	for n := range kills + 1 {
+		if n == kills {
+			<-aDone
+		}
+		ids, history := life(n, n == kills)
+		for _, id := range ids {
+			if before, ok := printed[id]; ok {
+				t.Fatalf("message %s delivered in life %d and again in life %d", id, before, n)
+			}
+			printed[id] = n
+		}
+		if n == kills {
+			stored := map[string]bool{}
+			for _, id := range history {
+				stored[id] = true
+			}
+			for id, l := range printed {
+				if !stored[id] {
+					t.Fatalf("message %s, delivered in life %d, is not in the store", id, l)
+				}
+			}
+			if len(stored) != total+1 {
+				t.Fatalf("the store has %d messages, want all %d", len(stored), total+1)
+			}
+			t.Logf("%d kills: %d messages printed over %d lives, each once; all %d in the store", kills, len(printed), kills+1, total+1)
+		}
+	}
+}
