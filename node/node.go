@@ -60,15 +60,15 @@ type Node struct {
 	once    sync.Once
 	wg      sync.WaitGroup // every goroutine the node started
 
-	peers   *peerSet
-	rule    rule // how messages travel: flood, or treeRule
-	tree    treeCounters
-	history *history // signed messages delivered or sent, for catch-up and the history command
-	catchup catchupCounters
-	persist *persister // the writer to Config.Store; nil without one
+	peers         *peerSet
+	rule          rule // how messages travel: flood, or treeRule
+	tree          treeCounters
+	history       *history // signed messages delivered or sent, for catch-up and the history command
+	catchup       catchupCounters
+	persist       *persister // the writer to Config.Store; nil without one
 	persistFailed atomic.Bool
-	penalty *penaltyBox // addresses of peers cut for misbehaving
-	reports reporter    // holds back error events of failed handshakes past one a second
+	penalty       *penaltyBox // addresses of peers cut for misbehaving
+	reports       reporter    // holds back error events of failed handshakes past one a second
 
 	seq        atomic.Uint64 // last message sequence number
 	sent       atomic.Uint64

@@ -165,4 +165,3 @@ func (n *Node) closeStore() {
 	p.mu.Unlock()
 	<-p.done
 }
-

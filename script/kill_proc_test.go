@@ -32,7 +32,7 @@ func TestSIGKILLKeepsTheStore(t *testing.T) {
 	const total = 3000
 	a := startNode(t, bin, dir, "a")
 	aDone := make(chan struct{}) // a has sent everything, "final" last
-	go func() { // a's output is read, or a full pipe would hold it up
+	go func() {                  // a's output is read, or a full pipe would hold it up
 		for {
 			var ev map[string]any
 			if a.out.Decode(&ev) != nil {
