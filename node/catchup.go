@@ -26,7 +26,7 @@ type catchupState struct {
 	lastRound time.Time         // when this node last answered a summary of this peer
 	busy      atomic.Bool       // an answer is being sent
 	got       int               // messages new to this node since the last SYNCED
-	rounds    int               // SYNCED frames received
+	rounds    atomic.Uint64     // SYNCED frames received
 	origins   map[uint64]struct{}
 }
 
@@ -86,14 +86,11 @@ func (p *peer) catchupFrame(f *wire.Frame) {
 			c.busy.Store(false)
 		}
 	case wire.KindSynced:
-		// The first round of a link is always reported (then the user
-		// knows the node is up to date with this peer); later ones only
-		// when something came.
-		if c.got > 0 || c.rounds == 0 {
+		if c.got > 0 {
 			n.emit(Event{Kind: EventCatchup, Peer: p.info, CaughtUp: c.got, CaughtUpOrigins: len(c.origins)})
 		}
 		c.got, c.origins = 0, nil
-		c.rounds++
+		c.rounds.Add(1) // read by Peers (wait synced)
 	}
 }
 

@@ -26,8 +26,7 @@ const (
 	EventDialFailed
 	// EventCatchup: Peer finished answering this node's summary
 	// (catch-up) and CaughtUp messages new to this node came, from
-	// CaughtUpOrigins origins. For the first round of a link always (0
-	// when the node was up to date); later only when some came.
+	// CaughtUpOrigins origins. Only when some came.
 	EventCatchup
 )
 
@@ -119,6 +118,9 @@ type PeerInfo struct {
 	// A link with Tree false is a flood link: always eager.
 	LazyOrigins int
 	Origins     int
+	// Synced: the peer has answered at least one summary of this node
+	// (catch-up): what it had from before the link came up is here.
+	Synced bool
 }
 
 // Stats are the node's counters since it started, including peers that

@@ -67,6 +67,7 @@ type Node struct {
 	catchup       catchupCounters
 	persist       *persister // the writer to Config.Store; nil without one
 	persistFailed atomic.Bool
+	unshown       int         // stored messages whose events may not have gone out before the last stop
 	penalty       *penaltyBox // addresses of peers cut for misbehaving
 	reports       reporter    // holds back error events of failed handshakes past one a second
 
@@ -146,6 +147,15 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.addr = n.ln.Addr().String()
 	n.events <- Event{Kind: EventListening, Addr: n.addr}
+	if n.unshown > 0 {
+		ev := Event{Kind: EventError, Err: fmt.Errorf("store %s: the last %d messages stored may not have been shown before the node stopped (they are not delivered again): history -n %d shows them",
+			cfg.Store.Dir(), n.unshown, n.unshown)}
+		select {
+		case n.events <- ev:
+		default:
+			n.goTracked(func() { n.emit(ev) }) // a buffer of one: after the listening event
+		}
+	}
 	n.wg.Add(3)
 	go n.acceptLoop()
 	go n.sweepLoop()

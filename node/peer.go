@@ -348,5 +348,6 @@ func (p *peer) snapshot() PeerInfo {
 		MsgsOut:    p.c.msgsOut.Load(),
 		Relayed:    p.c.relayed.Load(),
 		Queued:     p.q.len(),
+		Synced:     p.catchup.rounds.Load() > 0,
 	}
 }

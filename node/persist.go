@@ -40,6 +40,7 @@ type persister struct {
 	// killed between the two commits must not have a floor over a message
 	// the store does not hold: it would never be delivered).
 	committed *deliveredLog
+	shown     uint64 // the key of the last record whose event went out, written with the next commit
 }
 
 // persistBatch is the most messages one transaction takes.
@@ -54,7 +55,11 @@ func (n *Node) loadStore(st *store.Store) error {
 	}
 	var delivered [][2]uint64
 	var f wire.Frame
+	shown := st.Shown()
 	err = st.Load(func(r store.Record) {
+		if r.Key > shown {
+			n.unshown++
+		}
 		delivered = append(delivered, [2]uint64{r.Node, r.Seq})
 		msg := Message{ID: wire.NodeIDText(r.Node) + "-" + fmt.Sprint(r.Seq)}
 		if wire.ParseLine([]byte(r.Line[:len(r.Line)-1]), &f) == nil {
@@ -138,17 +143,23 @@ func (n *Node) persistLoop() {
 					floors[node] = o.floor
 				}
 			}
-			if err := p.st.Commit(recs, floors, time.Now()); err != nil {
+			if err := p.st.Commit(recs, floors, p.shown, time.Now()); err != nil {
 				p.failed = true
 				n.persistFailed.Store(true)
 				n.emit(Event{Kind: EventError, Err: fmt.Errorf("store %s: %v: the node goes on without it (messages from now on are not kept across a restart)", p.st.Dir(), err)})
 			}
 		}
-		for _, it := range batch {
+		for i, it := range batch {
 			if it.event != nil {
 				n.emit(*it.event)
 			}
+			if !p.failed {
+				p.shown = recs[i].Key
+			}
 		}
+	}
+	if !p.failed && p.shown > 0 {
+		p.st.Commit(nil, nil, p.shown, time.Now()) // what was shown, for the next start
 	}
 }
 

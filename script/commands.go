@@ -72,7 +72,7 @@ func newCommandTable() *commandTable {
 			help: "One line per id, oldest first: id, origin, copies that arrived after the first. Details are forgotten after -seen-ttl or past -seen-max; a forgotten id stays delivered (the delivered log remembers it)."},
 		{name: "stats", run: runStats, summary: "show the node's counters",
 			help: "One counter per line: peers, seen, sent, delivered, duplicates, forwarded, frames and bytes in and out, transmissions, protocol errors, slow peers, refused connections, messages too long for a peer, origins in the delivered log (seen_origins) and times an origin's missing messages were given up (gap_jumps)."},
-		{name: "wait", args: "[-t DURATION] peers N | message TEXT | message /REGEXP/ | messages N | lazy N", min: 2, max: -1,
+		{name: "wait", args: "[-t DURATION] peers N | message TEXT | message /REGEXP/ | messages N | lazy N | synced", min: 1, max: -1,
 			run: runWait, complete: completeWait,
 			summary: "wait for peers, a message or a count of messages",
 			help: `wait peers N          until exactly N peers are connected (also >=N, <=N, >N, <N)
@@ -81,6 +81,7 @@ wait message /RE/     until a message whose text matches the regexp RE is delive
 wait messages N       until N messages have been delivered since the start (also >=N ...);
                       with an exact N it fails as soon as more than N have arrived
 wait lazy N           (tree mode) until N links are lazy for at least one origin (also >=N ...)
+wait synced           until every signed peer has answered a summary (catch-up): what it had is here
 A message delivered before the wait counts, unless an earlier wait took it.
 -t sets the timeout (default: the -timeout flag); a timeout is a failure.`},
 		{name: "sleep", args: "DURATION", min: 1, max: 1, run: runSleep,
@@ -380,7 +381,7 @@ func completeAddr(s *Session, i int, prefix string) []string {
 
 func completeWait(s *Session, i int, prefix string) []string {
 	if i == 0 {
-		return []string{"peers", "message", "messages", "lazy", "-t"}
+		return []string{"peers", "message", "messages", "lazy", "synced", "-t"}
 	}
 	return nil
 }

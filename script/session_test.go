@@ -86,7 +86,7 @@ func TestComplete(t *testing.T) {
 		{"join ", []string{b.n.Addr() + " "}, 0},
 		{"connect 127.0.0.1:", []string{strings.TrimPrefix(b.n.Addr(), "127.0.0.1:") + " "}, 10},
 		{"help qu", []string{"it "}, 2},
-		{"wait ", []string{"-t ", "lazy ", "message ", "messages ", "peers "}, 0},
+		{"wait ", []string{"-t ", "lazy ", "message ", "messages ", "peers ", "synced "}, 0},
 		{"wait pe", []string{"ers "}, 2},
 		{"peers ", nil, 0},
 		{"nosuch ", nil, 0},

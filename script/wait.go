@@ -264,11 +264,32 @@ func runWait(ctx context.Context, s *Session, c *call) error {
 		if s.n.Config().Mode != "tree" {
 			return errors.New("wait lazy: this node floods (-mode flood): its links are never lazy; start it with -mode tree")
 		}
-		return waitLazy(ctx, s, timeout, cmp, rest)
+		return waitPeersUntil(ctx, s, timeout, "lazy "+rest, func(ps []node.PeerInfo) (bool, string) {
+			lazy := uint64(0)
+			for _, p := range ps {
+				if p.LazyOrigins > 0 {
+					lazy++
+				}
+			}
+			return cmp.ok(lazy), fmt.Sprintf("%d lazy links", lazy)
+		})
+	case "synced":
+		if rest != "" {
+			return errors.New("wait synced takes nothing more (usage: wait synced)")
+		}
+		return waitPeersUntil(ctx, s, timeout, "synced", func(ps []node.PeerInfo) (bool, string) {
+			waiting := 0
+			for _, p := range ps {
+				if p.Protocol >= 2 && !p.Synced {
+					waiting++
+				}
+			}
+			return waiting == 0, fmt.Sprintf("%d peers have not answered a summary", waiting)
+		})
 	case "":
-		return errors.New("wait needs what to wait for (usage: wait [-t DURATION] peers N | message TEXT | messages N | lazy N)")
+		return errors.New("wait needs what to wait for (usage: wait [-t DURATION] peers N | message TEXT | messages N | lazy N | synced)")
 	default:
-		return fmt.Errorf("wait: expected peers, message, messages or lazy, got %q", what)
+		return fmt.Errorf("wait: expected peers, message, messages, lazy or synced, got %q", what)
 	}
 	if err := t.wait(ctx, timeout, check); err != nil {
 		if errors.Is(err, errTimeout) {
@@ -287,32 +308,29 @@ func runWait(ctx context.Context, s *Session, c *call) error {
 	return nil
 }
 
-// lazyPoll is how often `wait lazy` looks at the links: a link's kind
-// changes without an event.
-const lazyPoll = 5 * time.Millisecond
+// linkPoll is how often `wait lazy` and `wait synced` look at the
+// peers: a link's kind, and a catch-up round's end, change without an
+// event.
+const linkPoll = 5 * time.Millisecond
 
-// waitLazy is `wait lazy N`: until N of the node's links are lazy for at
-// least one origin (tree mode).
-func waitLazy(ctx context.Context, s *Session, timeout time.Duration, cmp compare, rest string) error {
+// waitPeersUntil waits until done says so of the node's peers, looking
+// every linkPoll; for is the wait's name in its result, and done's second
+// value says why it is still waiting.
+func waitPeersUntil(ctx context.Context, s *Session, timeout time.Duration, what string, done func([]node.PeerInfo) (bool, string)) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(lazyPoll)
+	tick := time.NewTicker(linkPoll)
 	defer tick.Stop()
 	for {
-		lazy := uint64(0)
-		for _, p := range s.n.Peers() {
-			if p.LazyOrigins > 0 {
-				lazy++
-			}
-		}
-		if cmp.ok(lazy) {
-			s.out.done("wait", waitLine{For: "lazy " + rest})
+		ok, why := done(s.n.Peers())
+		if ok {
+			s.out.done("wait", waitLine{For: what})
 			return nil
 		}
 		select {
 		case <-tick.C:
 		case <-deadline.C:
-			return fmt.Errorf("wait lazy %s: %w after %v (%d lazy links)", rest, errTimeout, timeout, lazy)
+			return fmt.Errorf("wait %s: %w after %v (%s)", what, errTimeout, timeout, why)
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}

@@ -26,6 +26,7 @@ var (
 	keyNext       = []byte("next")  // the key of the next history record
 	keyCount      = []byte("count") // history records now
 	keyBytes      = []byte("bytes") // their lines' bytes
+	keyShown      = []byte("shown") // the key of the last record whose event went out
 )
 
 // ErrInUse: another process has the data directory open.
@@ -37,6 +38,7 @@ type Record struct {
 	Node, Seq uint64
 	At        int64
 	Line      string
+	Key       uint64 // its place in the history (set by Commit, and by Load)
 }
 
 // Limits bound the history; past any of them the oldest are deleted at
@@ -103,11 +105,12 @@ func (s *Store) Close() error { return s.db.Close() }
 // Load calls fn with every history record, oldest first.
 func (s *Store) Load(fn func(Record)) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketHistory).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucketHistory).ForEach(func(k, v []byte) error {
 			r, err := decode(v)
 			if err != nil {
 				return err
 			}
+			r.Key = binary.BigEndian.Uint64(k)
 			fn(r)
 			return nil
 		})
@@ -130,15 +133,33 @@ func (s *Store) Floors() (map[uint64]uint64, error) {
 	return out, err
 }
 
-// Commit appends records to the history and sets floors, in one
-// transaction (all or nothing, written to disk before it returns), and
-// deletes the oldest records past the limits.
-func (s *Store) Commit(recs []Record, floors map[uint64]uint64, now time.Time) error {
+// Shown returns the key of the last record whose event went out, as last
+// committed (0 if none was recorded).
+func (s *Store) Shown() (shown uint64) {
+	s.db.View(func(tx *bolt.Tx) error {
+		shown = get(tx.Bucket(bucketMeta), keyShown)
+		return nil
+	})
+	return shown
+}
+
+// Commit appends records to the history (setting their Key), sets floors
+// and, when shown is not 0, the key of the last record whose event went
+// out, in one transaction (all or nothing, written to disk before it
+// returns), and deletes the oldest records past the limits.
+func (s *Store) Commit(recs []Record, floors map[uint64]uint64, shown uint64, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		meta, hist, fl := tx.Bucket(bucketMeta), tx.Bucket(bucketHistory), tx.Bucket(bucketFloors)
-		next, count, size := get(meta, keyNext), get(meta, keyCount), get(meta, keyBytes)
-		for _, r := range recs {
-			if err := hist.Put(u64(next), encode(r)); err != nil {
+		next, count, size := max(get(meta, keyNext), 1), get(meta, keyCount), get(meta, keyBytes)
+		if shown > 0 {
+			if err := meta.Put(keyShown, u64(shown)); err != nil {
+				return err
+			}
+		}
+		for i := range recs {
+			r := &recs[i]
+			r.Key = next
+			if err := hist.Put(u64(next), encode(*r)); err != nil {
 				return err
 			}
 			next++

@@ -24,7 +24,7 @@ func TestCommitLoadAndLimits(t *testing.T) {
 	now := time.Now()
 	for i := range 5 {
 		r := Record{Node: 7, Seq: uint64(i + 1), At: now.UnixNano(), Line: fmt.Sprintf("SMSG %d\n", i)}
-		if err := s.Commit([]Record{r}, map[uint64]uint64{7: uint64(i + 1)}, now); err != nil {
+		if err := s.Commit([]Record{r}, map[uint64]uint64{7: uint64(i + 1)}, 0, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -43,7 +43,7 @@ func TestCommitLoadAndLimits(t *testing.T) {
 		t.Fatalf("loaded %v, floors %v (%v); want the last 3, [3 4 5], and floor 5", seqs, floors, err)
 	}
 	// Too old: gone at the next commit.
-	if err := s.Commit(nil, nil, now.Add(2*time.Hour)); err != nil {
+	if err := s.Commit(nil, nil, 0, now.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	seqs = nil
