@@ -77,6 +77,10 @@ func (h *history) missing(floors map[uint64]uint64, since time.Time, limit int) 
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.trimLocked(time.Now())
+	return h.missingLocked(floors, since, limit)
+}
+
+func (h *history) missingLocked(floors map[uint64]uint64, since time.Time, limit int) []string {
 	var out []string
 	for _, r := range h.recs[h.head:] {
 		if !r.at.Before(since) {

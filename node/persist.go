@@ -28,7 +28,7 @@ type persistItem struct {
 
 // persister is the node's writer to its store.
 type persister struct {
-	st     *store.Store
+	st     committer
 	ch     chan persistItem
 	done   chan struct{}
 	mu     sync.RWMutex // held for reading while handing over; for writing to close ch
@@ -41,6 +41,13 @@ type persister struct {
 	// the store does not hold: it would never be delivered).
 	committed *deliveredLog
 	shown     uint64 // the key of the last record whose event went out, written with the next commit
+}
+
+// committer is what the writer needs of a store (a test gives one whose
+// disk fills up).
+type committer interface {
+	Commit(recs []store.Record, floors map[uint64]uint64, shown uint64, now time.Time) error
+	Dir() string
 }
 
 // persistBatch is the most messages one transaction takes.
