@@ -67,9 +67,10 @@ type Node struct {
 	catchup       catchupCounters
 	persist       *persister // the writer to Config.Store; nil without one
 	persistFailed atomic.Bool
-	unshown       int         // stored messages whose events may not have gone out before the last stop
-	penalty       *penaltyBox // addresses of peers cut for misbehaving
-	reports       reporter    // holds back error events of failed handshakes past one a second
+	unshown       int          // stored messages whose events may not have gone out before the last stop
+	knownStore    *store.Store // where the known addresses are saved (with -data)
+	penalty       *penaltyBox  // addresses of peers cut for misbehaving
+	reports       reporter     // holds back error events of failed handshakes past one a second
 
 	seq        atomic.Uint64 // last message sequence number
 	sent       atomic.Uint64
@@ -141,6 +142,12 @@ func New(cfg Config) (*Node, error) {
 		n.rule = flood{n}
 	}
 	n.join = newJoiner(newAddrBook(cfg, n.isOwnAddr, rand.Int64N))
+	if cfg.Store != nil && !cfg.Unsigned {
+		if err := n.loadKnown(cfg.Store); err != nil {
+			n.cancel()
+			return nil, err
+		}
+	}
 	if n.ln, err = listen(cfg.Transport, cfg.ListenAddr); err != nil {
 		n.cancel()
 		return nil, err
@@ -390,6 +397,7 @@ func (n *Node) Close() error {
 		n.peers.wait()
 		n.rule.close()
 		n.closeStore()
+		n.saveKnown()
 		close(n.events)
 		close(n.done)
 	})

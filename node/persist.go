@@ -78,6 +78,7 @@ func (n *Node) loadStore(st *store.Store) error {
 		return fmt.Errorf("store %s: %w", st.Dir(), err)
 	}
 	n.seen.restore(floors, delivered)
+
 	committed := newDeliveredLog(n.cfg.SeenOrigins)
 	for node, floor := range floors {
 		committed.restore(node, floor)
@@ -182,4 +183,35 @@ func (n *Node) closeStore() {
 	close(p.ch)
 	p.mu.Unlock()
 	<-p.done
+}
+
+// saveKnown writes the known addresses to the store (with -data): every
+// -sync-every and when the node closes.
+func (n *Node) saveKnown() {
+	if n.knownStore == nil || n.persistFailed.Load() {
+		return
+	}
+	var ks []store.Known
+	for _, k := range n.Known() {
+		if k.State != "self" {
+			ks = append(ks, store.Known{Addr: k.Addr, Name: k.Name, Source: k.Source})
+		}
+	}
+	if err := n.knownStore.SaveKnown(ks); err != nil && n.persistFailed.CompareAndSwap(false, true) {
+		n.emit(Event{Kind: EventError, Err: fmt.Errorf("store %s: %v: the node goes on without it", n.knownStore.Dir(), err)})
+	}
+}
+
+// loadKnown learns the known addresses the store kept, each from who told
+// of it first, and has them saved from now on.
+func (n *Node) loadKnown(st *store.Store) error {
+	known, err := st.LoadKnown()
+	if err != nil {
+		return fmt.Errorf("store %s: %w", st.Dir(), err)
+	}
+	for _, k := range known {
+		n.learn(k.Addr, "", k.Name, k.Source)
+	}
+	n.knownStore = st
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 // TestStoreKeepsDeliveriesAcrossARestart: a node with a store delivers 50
 // messages, closes, and starts again on the same store: the peer offers
 // the 50 again by catch-up and none is delivered twice; the history has
-// them; the next message is delivered once.
+// them, and the known addresses; the next message is delivered once.
 func TestStoreKeepsDeliveriesAcrossARestart(t *testing.T) {
 	tr := memnet.New(0)
 	dir := t.TempDir()
@@ -39,6 +39,13 @@ func TestStoreKeepsDeliveriesAcrossARestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		rb := record(b)
+		known := false
+		for _, k := range b.Known() {
+			known = known || k.Addr == a.Addr()
+		}
+		if restarted := len(b.History(nil)) > 0; restarted != known {
+			t.Fatalf("a's address known at start: %v; want it exactly when restarting on the store", known)
+		}
 		if _, err := b.Connect(t.Context(), a.Addr()); err != nil {
 			t.Fatal(err)
 		}

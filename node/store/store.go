@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -218,4 +219,48 @@ func get(b *bolt.Bucket, k []byte) uint64 {
 		return binary.BigEndian.Uint64(v)
 	}
 	return 0
+}
+
+var bucketKnown = []byte("known")
+
+// Known is a known address as the store keeps it: the node's name (if
+// known) and who told of it.
+type Known struct {
+	Addr, Name, Source string
+}
+
+// SaveKnown replaces the stored known addresses with ks.
+func (s *Store) SaveKnown(ks []Known) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketKnown); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
+		b, err := tx.CreateBucket(bucketKnown)
+		if err != nil {
+			return err
+		}
+		for _, k := range ks {
+			if err := b.Put([]byte(k.Addr), []byte(k.Name+"\x00"+k.Source)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LoadKnown returns the stored known addresses, by address.
+func (s *Store) LoadKnown() ([]Known, error) {
+	var out []Known
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketKnown)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			name, source, _ := strings.Cut(string(v), "\x00")
+			out = append(out, Known{Addr: string(k), Name: name, Source: source})
+			return nil
+		})
+	})
+	return out, err
 }
