@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -22,10 +23,11 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 	bin := buildP2P(t)
 	dir := t.TempDir()
 	const burst = 10_000
-	start := func(name string) (*io.PipeWriter, *json.Decoder, string) {
-		n := startNode(t, bin, dir, name)
+	start := func(name string, flags ...string) (*io.PipeWriter, *json.Decoder, string) {
+		n := startNode(t, bin, dir, name, flags...)
 		return n.in, n.out, n.addr
 	}
+	cData := filepath.Join(dir, "c-data") // c comes back as itself, with what it had
 	next := func(name string, dec *json.Decoder, event string) map[string]any {
 		return (&procNode{t: t, name: name, out: dec}).next(event)
 	}
@@ -35,7 +37,7 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 	next("a", aOut, "connect")
 
 	// c comes and goes.
-	cIn, cOut, _ := start("c")
+	cIn, cOut, _ := start("c", "-data", cData)
 	fmt.Fprintf(cIn, "connect %s\nwait peers 1\nquit\n", bAddr)
 	next("c", cOut, "quit")
 	fmt.Fprintf(bIn, "wait peers 1\necho c left\n")
@@ -62,11 +64,11 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 	next("b", bOut, "echo")
 
 	// A new c connects to b and catches up.
-	c2In, c2Out, _ := start("c2")
+	c2In, c2Out, _ := start("c", "-data", cData)
 	began := time.Now()
 	fmt.Fprintf(c2In, "connect %s\nwait -t 2m messages %d\nstats\n", bAddr, burst)
 	got, marked := 0, 0
-	var caught map[string]any
+	var caught, stats map[string]any
 	for {
 		var ev map[string]any
 		if err := c2Out.Decode(&ev); err != nil {
@@ -84,6 +86,7 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 			t.Fatalf("c2: %v", ev["error"])
 		}
 		if ev["event"] == "stats" {
+			stats = ev
 			break
 		}
 	}
@@ -96,6 +99,9 @@ func TestCatchupAfterBeingAway(t *testing.T) {
 	}
 	if caught["messages"] != float64(burst) || caught["origins"] != float64(1) {
 		t.Fatalf("catchup event %v, want %d messages from 1 origin", caught, burst)
+	}
+	if stats["duplicates"] != float64(0) || stats["catchup_in"] != float64(burst) {
+		t.Fatalf("c2 stats %v: want no duplicates and %d by catch-up: each missed message crossed the link once", stats, burst)
 	}
 	t.Logf("c2 got %d messages by catch-up in %v after its connect", got, took.Round(time.Millisecond))
 }
