@@ -23,6 +23,7 @@ import (
 // goroutine uses it, but busy, which the sending goroutine clears.
 type catchupState struct {
 	summary   map[uint64]uint64 // the summary being received: origin -> floor
+	linkedAt  time.Time         // when the peer joined the fan-out (set before its reader starts)
 	lastRound time.Time         // when this node last answered a summary of this peer
 	busy      atomic.Bool       // an answer is being sent
 	got       int               // messages new to this node since the last SYNCED
@@ -80,7 +81,7 @@ func (p *peer) catchupFrame(f *wire.Frame) {
 			return
 		}
 		c.lastRound = now
-		lines := n.history.missing(floors, p.since, n.cfg.HistoryMax)
+		lines := n.history.missing(floors, c.linkedAt, n.cfg.HistoryMax)
 		c.busy.Store(true)
 		if !n.goTracked(func() { defer c.busy.Store(false); n.sendCatchup(p, lines) }) {
 			c.busy.Store(false)

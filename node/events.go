@@ -196,15 +196,18 @@ func (n *Node) emitAbout(p *peer, err error) {
 
 // emit delivers an event to the consumer of Events. It blocks while the
 // channel is full (backpressure: the reader that called it stops reading
-// its socket) and gives up only when the node is closing.
-func (n *Node) emit(ev Event) {
+// its socket) and gives up only when the node is closing; it reports
+// whether the event went out.
+func (n *Node) emit(ev Event) bool {
 	select {
 	case n.events <- ev:
-		return
+		return true
 	default:
 	}
 	select {
 	case n.events <- ev:
+		return true
 	case <-n.closing:
+		return false
 	}
 }

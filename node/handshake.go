@@ -363,6 +363,10 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, h hello, ourNonce strin
 	if err != nil {
 		return nil, err
 	}
+	// From now on every fan-out includes p: a message kept in the history
+	// after this went (or goes) to p live; catch-up sends it what came
+	// before.
+	p.catchup.linkedAt = time.Now()
 	switch {
 	case replaced != nil && replaced.info.ID == info.ID:
 		replaced.hangUp("replaced by a connection both nodes dialed at once")

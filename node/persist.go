@@ -158,8 +158,8 @@ func (n *Node) persistLoop() {
 			}
 		}
 		for i, it := range batch {
-			if it.event != nil {
-				n.emit(*it.event)
+			if it.event != nil && !n.emit(*it.event) {
+				continue // the node is closing: not shown, so not marked shown
 			}
 			if !p.failed {
 				p.shown = recs[i].Key

@@ -129,3 +129,97 @@ func TestSIGKILLKeepsTheStore(t *testing.T) {
 		}
 	}
 }
+
+// TestSIGKILLedRelayComesBack: in a chain a-b-c, the relay b (with -data)
+// is killed with SIGKILL in the middle of a stream from a, and started
+// again on its directory; it links to a and c again. c gets every message
+// exactly once (what it missed by catch-up through b), and b delivers
+// none twice across its two lives. (It found a race: a message b kept in
+// its history between the new link's handshake and its joining the
+// fan-out went to c neither live nor by catch-up.)
+func TestSIGKILLedRelayComesBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs p2p processes")
+	}
+	bin := buildP2P(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "b-data")
+	const total = 2000
+	a := startNode(t, bin, dir, "a")
+	c := startNode(t, bin, dir, "c")
+	aDone := make(chan struct{})
+	go func() {
+		for {
+			var ev map[string]any
+			if a.out.Decode(&ev) != nil {
+				return
+			}
+			if ev["event"] == "echo" {
+				close(aDone)
+			}
+		}
+	}()
+	bLife := func() (*procNode, func()) {
+		pr, pw := io.Pipe()
+		cmd, out, addr := startP2P(t, bin, dir, "b", pr, "-ephemeral", "-data", data)
+		b := &procNode{t: t, name: "b", in: pw, out: json.NewDecoder(out), addr: addr}
+		kill := func() { cmd.Process.Kill(); pw.Close(); cmd.Wait() }
+		t.Cleanup(func() { pr.CloseWithError(io.ErrClosedPipe); pw.Close() })
+		return b, kill
+	}
+	bIDs := map[string]int{}
+	notified := 0 // messages b's second start said may not have been shown
+	collect := func(b *procNode, life int, until string) {
+		for {
+			var ev map[string]any
+			if b.out.Decode(&ev) != nil {
+				return
+			}
+			var k int
+			if _, err := fmt.Sscanf(fmt.Sprint(ev["error"]), "store "+data+": the last %d messages", &k); err == nil {
+				notified += k
+			}
+			if ev["event"] == "message" {
+				id := ev["id"].(string)
+				if l, ok := bIDs[id]; ok {
+					t.Errorf("b delivered %s in life %d and again in life %d", id, l, life)
+				}
+				bIDs[id] = life
+			}
+			if until != "" && ev["event"] == until {
+				return
+			}
+		}
+	}
+	b, kill := bLife()
+	b.do("connect %s\nconnect %s\necho linked", a.addr, c.addr)
+	collect(b, 0, "echo")
+	go func() {
+		for k := range total {
+			a.do("send s %d", k)
+		}
+		a.do("echo sent")
+	}()
+	// Kill b mid-stream: once it has relayed some.
+	for got := 0; got < total/4; {
+		var ev map[string]any
+		if b.out.Decode(&ev) != nil {
+			t.Fatal("b's output ended")
+		}
+		if ev["event"] == "message" {
+			bIDs[ev["id"].(string)] = 0
+			got++
+		}
+	}
+	kill()
+	<-aDone
+	b2, _ := bLife()
+	b2.do("connect %s\nconnect %s\nwait -t 1m synced\necho synced", a.addr, c.addr)
+	collect(b2, 1, "echo")
+	c.do("wait -t 1m messages %d\necho all", total)
+	c.next("echo")
+	// b printed each message at most once (collect checks); what it
+	// stored but died before printing, its second start told of
+	// (TestSIGKILLKeepsTheStore counts those).
+	t.Logf("c got all %d once; b printed %d, told of %d it may not have shown", total, len(bIDs), notified)
+}
