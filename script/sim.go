@@ -41,6 +41,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	mode := fs.String("mode", "flood", "with -engine virtual: the broadcast rule, flood or tree (Plumtree)")
 	warmup := fs.Int("warmup", 5, "with -engine virtual: first messages left out of rmr_after_warmup")
 	killFrac := fs.Float64("kill", 0, "with -engine virtual: the fraction of nodes (0 to 0.5, never a sender) that die halfway")
+	offline := fs.Float64("offline", 0, "with -engine virtual: the fraction of nodes (0 to 0.5, never a sender) away for the middle third of the messages, then back and catching up")
 	loss := fs.Float64("loss", 0, "with -engine virtual: the chance (0 to 0.5) that a frame crossing a link is lost")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
@@ -78,6 +79,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "p2p sim: -kill is a fraction from 0 to 0.5, with -engine virtual\n")
 		return exitUsage
 	}
+	if *offline < 0 || *offline > 0.5 || *offline > 0 && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -offline is a fraction from 0 to 0.5, with -engine virtual\n")
+		return exitUsage
+	}
 	if *loss < 0 || *loss > 0.5 || *loss > 0 && *engine != "virtual" {
 		fmt.Fprintf(stderr, "p2p sim: -loss is a chance from 0 to 0.5, with -engine virtual\n")
 		return exitUsage
@@ -105,10 +110,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if dotFile != nil {
 			dotW = dotFile
 		}
-		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss}, *asJSON, dotW)
+		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline}, *asJSON, dotW)
 	}
 	if *engine == "virtual" {
-		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac, Loss: *loss})
+		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline})
 	} else {
 		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
 		cfg.Progress = prog.update
@@ -244,6 +249,10 @@ func printSim(w io.Writer, r *sim.Result) {
 	if r.LostFrames > 0 {
 		fmt.Fprintf(w, "frames lost on links (-loss): %d\n", r.LostFrames)
 	}
+	if r.Offline > 0 {
+		fmt.Fprintf(w, "nodes away for the middle third (-offline): %d; catch-up when they came back: %d messages sent, %d new to them\n",
+			r.Offline, r.CatchupTransmissions, r.CatchupDeliveries)
+	}
 	fmt.Fprintf(w, "links cut during the run: %d", r.LinksCut)
 	if r.PeersDisconnected > 0 {
 		fmt.Fprintf(w, "; peers disconnected: %d (%s); slow peers: %d", r.PeersDisconnected, r.Reasons(), r.SlowPeers)
@@ -299,6 +308,7 @@ func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool, dot i
 		fmt.Fprintf(tw, "spread p50\t%v\t%v\t\n", f.SpreadP50.Round(time.Microsecond), t.SpreadP50.Round(time.Microsecond))
 		fmt.Fprintf(tw, "spread max\t%v\t%v\t\n", f.SpreadMax.Round(time.Microsecond), t.SpreadMax.Round(time.Microsecond))
 		fmt.Fprintf(tw, "frames lost on links\t%d\t%d\t\n", f.LostFrames, t.LostFrames)
+		fmt.Fprintf(tw, "catch-up sent, new\t%d, %d\t%d, %d\t\n", f.CatchupTransmissions, f.CatchupDeliveries, t.CatchupTransmissions, t.CatchupDeliveries)
 		fmt.Fprintf(tw, "missing deliveries\t%d\t%d\t\n", f.Missing, t.Missing)
 		tw.Flush()
 		fmt.Fprintf(stdout, "\nreferences per message: N*D = %.0f (the tutorial), N(D-1)+1 = %.0f (not back to the sender), N-1 = %.0f (a spanning tree)\n",

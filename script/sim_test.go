@@ -47,6 +47,7 @@ func TestSimBadFlags(t *testing.T) {
 		{[]string{"-engine", "virtual", "-kill", "0.9"}, "-kill"},
 		{[]string{"-engine", "virtual", "-loss", "0.6"}, "-loss"},
 		{[]string{"-loss", "0.1"}, "-loss"},
+		{[]string{"-engine", "virtual", "-offline", "0.7"}, "-offline"},
 	} {
 		code, out, errs := runSimArgs(tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.flag) || out != "" {

@@ -103,6 +103,13 @@ type Result struct {
 	LastHopsMax          int     `json:"last_hops_max,omitempty"`
 	Killed               int     `json:"killed,omitempty"`      // nodes that died halfway (-kill)
 	LostFrames           uint64  `json:"lost_frames,omitempty"` // frames lost on links (-loss)
+	// -offline: nodes away for the middle third of the messages, the
+	// messages their neighbours sent them by catch-up when they came back
+	// (also in transmissions), and of those the ones new to them (also in
+	// deliveries).
+	Offline              int    `json:"offline,omitempty"`
+	CatchupTransmissions uint64 `json:"catchup_transmissions,omitempty"`
+	CatchupDeliveries    uint64 `json:"catchup_deliveries,omitempty"`
 
 	// Time from Send until every other node delivered a message.
 	SpreadP50   time.Duration `json:"-"`

@@ -115,3 +115,22 @@ func TestTreeRecoversLostFrames(t *testing.T) {
 		t.Fatalf("%d frames lost, %d GRAFT, %d deliveries missing: want losses repaired by GRAFT, none missing", r.LostFrames, r.Grafts, r.Missing)
 	}
 }
+
+// TestOfflineNodesCatchUp: a tenth of the nodes are away for the middle
+// third of the messages; when they come back, catch-up brings them every
+// message they missed, in flood and in tree mode.
+func TestOfflineNodesCatchUp(t *testing.T) {
+	for _, mode := range []string{"flood", "tree"} {
+		cfg := VirtualConfig{Config: DefaultConfig(), Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond, Mode: mode, Offline: 0.1}
+		cfg.Nodes, cfg.Degree, cfg.Topology, cfg.Messages = 1000, 5, "regular", 30
+		r, err := RunVirtual(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d away; catch-up sent %d, %d new; %d deliveries missing", mode, r.Offline, r.CatchupTransmissions, r.CatchupDeliveries, r.Missing)
+		if r.Offline != 100 || r.Missing != 0 || r.CatchupDeliveries != 100*10 || r.CatchupTransmissions < r.CatchupDeliveries {
+			t.Fatalf("%s: %d away, %d new by catch-up (%d sent), %d missing; want 100 away, each getting the 10 messages of the window, none missing",
+				mode, r.Offline, r.CatchupDeliveries, r.CatchupTransmissions, r.Missing)
+		}
+	}
+}

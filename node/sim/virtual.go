@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"runtime/debug"
 	"slices"
@@ -27,6 +28,12 @@ type VirtualConfig struct {
 	// lost. Deliveries are then expected at the survivors the sender can
 	// still reach.
 	Kill float64
+	// Offline is the fraction of nodes (0 to 0.5, never a sender) that
+	// are away from message Messages/3 to 2*Messages/3 (their links down),
+	// then come back and catch up: each neighbour sends what the returning
+	// node's summary lacks (counted in CatchupTransmissions), and the
+	// returning node floods on what was new to it, as a node does.
+	Offline float64
 	// Loss is the chance (0 to 0.5) that a frame crossing a link is lost,
 	// drawn from the seed; lost frames are counted in LostFrames.
 	Loss float64
@@ -108,8 +115,17 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		now    int64
 		order  uint64
 	)
+	var away []int // offline nodes while they are away
 	for k := range m {
 		sender := int32(k % cfg.Senders)
+		if cfg.Offline > 0 && k == m/3 {
+			away = goOffline(rules, edges, dead, cfg.Senders, cfg.Offline, rng)
+			r.Offline = len(away)
+		}
+		if cfg.Offline > 0 && k == 2*m/3 && len(away) > 0 {
+			catchUp(r, rules, edges, dead, away, seen, words)
+			away = nil
+		}
 		if k == killAt && cfg.Kill > 0 {
 			r.Killed = kill(rules, edges, dead, cfg.Senders, cfg.Kill, rng)
 		}
@@ -359,4 +375,75 @@ func (e *events) pop() event {
 	}
 	*e = h
 	return top
+}
+
+// goOffline takes a fraction of the nodes (never a sender) away: marked
+// dead (copies to them are lost) and dropped by their neighbours, and
+// they drop their neighbours. It returns them.
+func goOffline(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, senders int, frac float64, rng *rand.Rand) []int {
+	n := len(rules)
+	count := min(int(frac*float64(n)), n-senders)
+	var away []int
+	for _, v := range rng.Perm(n - senders)[:count] {
+		away = append(away, v+senders)
+		dead[v+senders] = true
+	}
+	for _, e := range edges {
+		a, b := e[0], e[1]
+		if dead[a] || dead[b] {
+			rules[a].PeerDown(int32(b))
+			rules[b].PeerDown(int32(a))
+		}
+	}
+	return away
+}
+
+// catchUp brings the away nodes back: their links come up again, each
+// sends its summary (what it has), each live neighbour answers with what
+// it has that the summary lacks (every neighbour answers: the returning
+// node gets a missed message from each, once per link), and the
+// returning node floods on what was new to it, to its other neighbours.
+func catchUp(r *Result, rules []broadcast.Rule[int32], edges [][2]int, dead []bool, away []int, seen []uint64, words int) {
+	back := make([]bool, len(dead))
+	for _, v := range away {
+		dead[v] = false
+		back[v] = true
+	}
+	adj := make(map[int][]int, len(away))
+	for _, e := range edges {
+		a, b := e[0], e[1]
+		if back[a] || back[b] {
+			rules[a].PeerUp(int32(b))
+			rules[b].PeerUp(int32(a))
+		}
+		if back[a] {
+			adj[a] = append(adj[a], b)
+		}
+		if back[b] {
+			adj[b] = append(adj[b], a)
+		}
+	}
+	summary := make([]uint64, words)
+	for _, v := range away {
+		mine := seen[v*words : (v+1)*words]
+		copy(summary, mine)
+		for _, w := range adj[v] {
+			if back[w] {
+				continue // it was away too: it has nothing v lacks from then
+			}
+			theirs := seen[w*words : (w+1)*words]
+			for i := range words {
+				missing := theirs[i] &^ summary[i]
+				sent := uint64(bits.OnesCount64(missing))
+				r.CatchupTransmissions += sent
+				r.Transmission += sent
+				fresh := uint64(bits.OnesCount64(missing &^ mine[i]))
+				r.CatchupDeliveries += fresh
+				r.Deliveries += fresh
+				// Each new one is flooded on to v's other neighbours.
+				r.Transmission += fresh * uint64(len(adj[v])-1)
+				mine[i] |= missing
+			}
+		}
+	}
 }
