@@ -41,6 +41,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	mode := fs.String("mode", "flood", "with -engine virtual: the broadcast rule, flood or tree (Plumtree)")
 	warmup := fs.Int("warmup", 5, "with -engine virtual: first messages left out of rmr_after_warmup")
 	killFrac := fs.Float64("kill", 0, "with -engine virtual: the fraction of nodes (0 to 0.5, never a sender) that die halfway")
+	partition := fs.Bool("partition", false, "with -engine virtual: cut the links between the two halves of the nodes for the middle third of the messages (every other message sent from the second half), then heal them and catch up")
 	offline := fs.Float64("offline", 0, "with -engine virtual: the fraction of nodes (0 to 0.5, never a sender) away for the middle third of the messages, then back and catching up")
 	loss := fs.Float64("loss", 0, "with -engine virtual: the chance (0 to 0.5) that a frame crossing a link is lost")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
@@ -79,6 +80,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "p2p sim: -kill is a fraction from 0 to 0.5, with -engine virtual\n")
 		return exitUsage
 	}
+	if *partition && *engine != "virtual" {
+		fmt.Fprintf(stderr, "p2p sim: -partition needs -engine virtual\n")
+		return exitUsage
+	}
 	if *offline < 0 || *offline > 0.5 || *offline > 0 && *engine != "virtual" {
 		fmt.Fprintf(stderr, "p2p sim: -offline is a fraction from 0 to 0.5, with -engine virtual\n")
 		return exitUsage
@@ -110,10 +115,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if dotFile != nil {
 			dotW = dotFile
 		}
-		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline}, *asJSON, dotW)
+		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline, Partition: *partition}, *asJSON, dotW)
 	}
 	if *engine == "virtual" {
-		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline})
+		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline, Partition: *partition})
 	} else {
 		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
 		cfg.Progress = prog.update
@@ -248,6 +253,10 @@ func printSim(w io.Writer, r *sim.Result) {
 	}
 	if r.LostFrames > 0 {
 		fmt.Fprintf(w, "frames lost on links (-loss): %d\n", r.LostFrames)
+	}
+	if r.CutLinks > 0 {
+		fmt.Fprintf(w, "links cut between the halves for the middle third (-partition): %d; catch-up when they healed: %d messages sent, %d new (the ends', and what they flooded on)\n",
+			r.CutLinks, r.CatchupTransmissions, r.CatchupDeliveries)
 	}
 	if r.Offline > 0 {
 		fmt.Fprintf(w, "nodes away for the middle third (-offline): %d; catch-up when they came back: %d messages sent, %d new to them\n",

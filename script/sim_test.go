@@ -48,6 +48,7 @@ func TestSimBadFlags(t *testing.T) {
 		{[]string{"-engine", "virtual", "-loss", "0.6"}, "-loss"},
 		{[]string{"-loss", "0.1"}, "-loss"},
 		{[]string{"-engine", "virtual", "-offline", "0.7"}, "-offline"},
+		{[]string{"-partition"}, "-partition"},
 	} {
 		code, out, errs := runSimArgs(tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.flag) || out != "" {

@@ -108,6 +108,7 @@ type Result struct {
 	// (also in transmissions), and of those the ones new to them (also in
 	// deliveries).
 	Offline              int    `json:"offline,omitempty"`
+	CutLinks             int    `json:"cut_links,omitempty"` // -partition: links between the halves, cut for the middle third
 	CatchupTransmissions uint64 `json:"catchup_transmissions,omitempty"`
 	CatchupDeliveries    uint64 `json:"catchup_deliveries,omitempty"`
 

@@ -134,3 +134,25 @@ func TestOfflineNodesCatchUp(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionHeals: the two halves are cut apart for the middle third
+// of the messages, both sending; when the links heal, catch-up across
+// them and the flood on of what was new bring every node every message,
+// in flood and in tree mode.
+func TestPartitionHeals(t *testing.T) {
+	for _, mode := range []string{"flood", "tree"} {
+		cfg := VirtualConfig{Config: DefaultConfig(), Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond, Mode: mode, Partition: true}
+		cfg.Nodes, cfg.Degree, cfg.Topology, cfg.Messages = 1000, 5, "regular", 30
+		r, err := RunVirtual(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d links cut; catch-up sent %d, %d deliveries after the heal; %d missing", mode, r.CutLinks, r.CatchupTransmissions, r.CatchupDeliveries, r.Missing)
+		// In the window a message reaches at most its own half: the 500
+		// nodes of the other (and any of its own half the cut left out of
+		// reach) get its 10 messages after the heal.
+		if r.CutLinks == 0 || r.Missing != 0 || r.CatchupDeliveries < 10*500 {
+			t.Fatalf("%s: %d links cut, %d deliveries after the heal, %d missing; want some cut, at least 5,000, none missing", mode, r.CutLinks, r.CatchupDeliveries, r.Missing)
+		}
+	}
+}

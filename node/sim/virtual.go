@@ -34,6 +34,12 @@ type VirtualConfig struct {
 	// node's summary lacks (counted in CatchupTransmissions), and the
 	// returning node floods on what was new to it, as a node does.
 	Offline float64
+	// Partition cuts the links between the two halves of the nodes (by
+	// number) from message Messages/3 to 2*Messages/3, and every other
+	// message is sent from the second half (node N/2 + k%Senders); when
+	// the links come back the two ends of each catch up as nodes do, and
+	// flood on what was new to them.
+	Partition bool
 	// Loss is the chance (0 to 0.5) that a frame crossing a link is lost,
 	// drawn from the seed; lost frames are counted in LostFrames.
 	Loss float64
@@ -115,9 +121,26 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		now    int64
 		order  uint64
 	)
-	var away []int // offline nodes while they are away
+	var away []int   // offline nodes while they are away
+	var cut [][2]int // links between the halves while partitioned
 	for k := range m {
 		sender := int32(k % cfg.Senders)
+		if cfg.Partition && k%2 == 1 {
+			sender = int32(n/2 + k%cfg.Senders)
+		}
+		if cfg.Partition && k == m/3 {
+			cut = partition(rules, edges, n)
+			r.CutLinks = len(cut)
+		}
+		if cfg.Partition && k == 2*m/3 {
+			for _, e := range heal(rules, cut, seen, words) {
+				order++
+				r.CatchupTransmissions++
+				q.push(event{at: now + delay(), order: order, from: int32(e.from), to: int32(e.to), hops: 1, frame: broadcast.Gossip,
+					origin: int32(e.origin(cfg, n)), seq: uint32(e.seq)})
+			}
+			cut = nil
+		}
 		if cfg.Offline > 0 && k == m/3 {
 			away = goOffline(rules, edges, dead, cfg.Senders, cfg.Offline, rng)
 			r.Offline = len(away)
@@ -159,9 +182,10 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 						continue
 					}
 					q.push(event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame,
-						noID: a.ID == broadcast.MsgID{}})
+						origin: int32(a.ID.Origin), seq: uint32(a.ID.Seq)})
 				case broadcast.SetTimer:
-					q.push(event{at: now + int64(a.After), order: order, to: from, timer: true})
+					q.push(event{at: now + int64(a.After), order: order, to: from, timer: true,
+						origin: int32(a.ID.Origin), seq: uint32(a.ID.Seq)})
 				}
 			}
 		}
@@ -172,13 +196,15 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			if dead[ev.to] {
 				continue // lost with the node
 			}
+			about := broadcast.MsgID{Origin: uint64(ev.origin), Seq: uint64(ev.seq)}
+			current := about.Seq == id.Seq
 			if ev.timer {
-				out = rules[ev.to].TimerFired(id, out[:0])
+				out = rules[ev.to].TimerFired(about, out[:0])
 			} else {
 				switch ev.frame {
 				case broadcast.Gossip:
 					r.Transmission++
-					if k >= cfg.Warmup {
+					if k >= cfg.Warmup && current {
 						payloadAfter++
 					}
 				case broadcast.Prune:
@@ -190,13 +216,15 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 				default:
 					r.ControlTransmissions++
 				}
-				about := id
-				if ev.noID {
-					about = broadcast.MsgID{}
-				}
 				out = rules[ev.to].Received(ev.from, ev.frame, about, int(ev.hops), out[:0])
 			}
 			for _, a := range out {
+				if a.Kind == broadcast.Deliver && !current {
+					// An earlier message, brought by catch-up and flooded on.
+					r.Deliveries++
+					r.CatchupDeliveries++
+					continue
+				}
 				if a.Kind == broadcast.Deliver {
 					r.Deliveries++
 					got++
@@ -327,7 +355,10 @@ type event struct {
 	hops  int32
 	frame broadcast.Frame
 	timer bool // a timer of node to, not a frame
-	noID  bool // a frame about no message (a GRAFT that asks for none)
+	// The message the frame or timer is about: its origin and sequence
+	// number (0: none, a GRAFT that asks for no message).
+	origin int32
+	seq    uint32
 }
 
 // events is a binary min-heap of events by (at, order), typed so that
@@ -446,4 +477,64 @@ func catchUp(r *Result, rules []broadcast.Rule[int32], edges [][2]int, dead []bo
 			}
 		}
 	}
+}
+
+// partition cuts the links between nodes below N/2 and the others, and
+// returns them.
+func partition(rules []broadcast.Rule[int32], edges [][2]int, n int) [][2]int {
+	var cut [][2]int
+	for _, e := range edges {
+		if (e[0] < n/2) != (e[1] < n/2) {
+			rules[e[0]].PeerDown(int32(e[1]))
+			rules[e[1]].PeerDown(int32(e[0]))
+			cut = append(cut, e)
+		}
+	}
+	return cut
+}
+
+// catchupCopy is one message sent by catch-up over a healed link.
+type catchupCopy struct {
+	from, to int
+	seq      uint64
+}
+
+// origin is the sender of message seq (as RunVirtual chooses it).
+func (c catchupCopy) origin(cfg VirtualConfig, n int) int {
+	k := int(c.seq - 1)
+	if cfg.Partition && k%2 == 1 {
+		return n/2 + k%cfg.Senders
+	}
+	return k % cfg.Senders
+}
+
+// heal brings the cut links back and returns what each end sends the
+// other by catch-up: what it has that the other's summary (taken now)
+// lacks, oldest first.
+func heal(rules []broadcast.Rule[int32], cut [][2]int, seen []uint64, words int) []catchupCopy {
+	summaries := map[int][]uint64{}
+	for _, e := range cut {
+		for _, v := range e {
+			if summaries[v] == nil {
+				summaries[v] = slices.Clone(seen[v*words : (v+1)*words])
+			}
+		}
+	}
+	var out []catchupCopy
+	for _, e := range cut {
+		rules[e[0]].PeerUp(int32(e[1]))
+		rules[e[1]].PeerUp(int32(e[0]))
+		for _, d := range [][2]int{{e[0], e[1]}, {e[1], e[0]}} {
+			from, to := d[0], d[1]
+			for i := range words {
+				missing := summaries[from][i] &^ summaries[to][i]
+				for missing != 0 {
+					b := bits.TrailingZeros64(missing)
+					missing &^= 1 << b
+					out = append(out, catchupCopy{from: from, to: to, seq: uint64(i*64+b) + 1})
+				}
+			}
+		}
+	}
+	return out
 }
