@@ -82,6 +82,10 @@ func (p *peer) catchupFrame(f *wire.Frame) {
 		}
 		c.lastRound = now
 		lines := n.history.missing(floors, c.linkedAt, n.cfg.HistoryMax)
+		if len(lines) == 0 {
+			p.sendTree(wire.EncodeSynced(0), false) // nothing to send: answered at once
+			return
+		}
 		c.busy.Store(true)
 		if !n.goTracked(func() { defer c.busy.Store(false); n.sendCatchup(p, lines) }) {
 			c.busy.Store(false)
@@ -155,7 +159,7 @@ func (n *Node) syncLoop() {
 
 // catchupCounters count catch-up's frames (Stats).
 type catchupCounters struct {
-	summariesOut, summariesIn, out, bytesOut, in, delivered, refused atomic.Uint64
+	summariesOut, summariesIn, out, bytesOut, in, bytesIn, delivered, refused atomic.Uint64
 }
 
 // History returns the stored messages, oldest first, that keep accepts

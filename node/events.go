@@ -184,6 +184,7 @@ type Stats struct {
 	CatchupOut       uint64
 	CatchupBytesOut  uint64
 	CatchupIn        uint64
+	CatchupBytesIn   uint64
 	CatchupDelivered uint64
 	CatchupRefused   uint64
 	History          int

@@ -328,7 +328,7 @@ func (n *Node) Stats() Stats {
 	s.GraftMisses, s.TreeLost = t.graftMisses.Load(), t.lost.Load()
 	c := &n.catchup
 	s.SummariesOut, s.SummariesIn = c.summariesOut.Load(), c.summariesIn.Load()
-	s.CatchupOut, s.CatchupBytesOut, s.CatchupIn = c.out.Load(), c.bytesOut.Load(), c.in.Load()
+	s.CatchupOut, s.CatchupBytesOut, s.CatchupIn, s.CatchupBytesIn = c.out.Load(), c.bytesOut.Load(), c.in.Load(), c.bytesIn.Load()
 	s.CatchupDelivered, s.CatchupRefused = c.delivered.Load(), c.refused.Load()
 	s.History = n.history.len()
 	if tr, ok := n.rule.(*treeRule); ok {

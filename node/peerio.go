@@ -94,6 +94,7 @@ func (p *peer) readFrames() error {
 		case wire.KindMsg, wire.KindSignedMsg, wire.KindCatchup:
 			if f.Kind == wire.KindCatchup {
 				p.n.catchup.in.Add(1)
+				p.n.catchup.bytesIn.Add(uint64(size))
 			}
 			p.c.payloadIn.Add(1)
 			p.c.payloadBytesIn.Add(uint64(size))

@@ -233,6 +233,7 @@ type statsLine struct {
 	CatchupOut       uint64 `json:"catchup_out"`
 	CatchupBytesOut  uint64 `json:"catchup_bytes_out"`
 	CatchupIn        uint64 `json:"catchup_in"`
+	CatchupBytesIn   uint64 `json:"catchup_bytes_in"`
 	CatchupDelivered uint64 `json:"catchup_delivered"`
 	CatchupRefused   uint64 `json:"catchup_refused"`
 	History          uint64 `json:"history"`
@@ -258,7 +259,7 @@ func newStatsLine(s node.Stats) statsLine {
 		GraftAnswers: s.GraftAnswers, GraftsRefused: s.GraftsRefused, GraftMisses: s.GraftMisses, TreeLost: s.TreeLost,
 		IHavesIgnored: s.IHavesIgnored,
 		SummariesOut:  s.SummariesOut, SummariesIn: s.SummariesIn, CatchupOut: s.CatchupOut,
-		CatchupBytesOut: s.CatchupBytesOut, CatchupIn: s.CatchupIn, CatchupDelivered: s.CatchupDelivered,
+		CatchupBytesOut: s.CatchupBytesOut, CatchupIn: s.CatchupIn, CatchupBytesIn: s.CatchupBytesIn, CatchupDelivered: s.CatchupDelivered,
 		CatchupRefused: s.CatchupRefused, History: uint64(s.History),
 	}
 }
