@@ -128,6 +128,25 @@ func startNode(t *testing.T, bin, dir, name string, flags ...string) *procNode {
 // do sends commands (one per line).
 func (n *procNode) do(format string, args ...any) { fmt.Fprintf(n.in, format+"\n", args...) }
 
+// drainUntilEcho reads (and drops) n's output from now on, so a full pipe
+// never holds it up; the channel is closed at its first echo.
+func (n *procNode) drainUntilEcho() <-chan struct{} {
+	echoed := make(chan struct{})
+	go func() {
+		for seen := false; ; {
+			var ev map[string]any
+			if n.out.Decode(&ev) != nil {
+				return
+			}
+			if ev["event"] == "echo" && !seen {
+				seen = true
+				close(echoed)
+			}
+		}
+	}()
+	return echoed
+}
+
 // next reads events until one of kind event; an error event fails.
 func (n *procNode) next(event string) map[string]any {
 	n.t.Helper()

@@ -31,18 +31,7 @@ func TestSIGKILLKeepsTheStore(t *testing.T) {
 	data := filepath.Join(dir, "b-data")
 	const total = 3000
 	a := startNode(t, bin, dir, "a")
-	aDone := make(chan struct{}) // a has sent everything, "final" last
-	go func() {                  // a's output is read, or a full pipe would hold it up
-		for {
-			var ev map[string]any
-			if a.out.Decode(&ev) != nil {
-				return
-			}
-			if ev["event"] == "echo" {
-				close(aDone)
-			}
-		}
-	}()
+	aDone := a.drainUntilEcho() // a has sent everything, "final" last
 	rng := rand.New(rand.NewPCG(1, 2))
 	printed := map[string]int{} // message id -> the life that printed it
 	notified := 0               // messages a start said may not have been shown
@@ -147,18 +136,7 @@ func TestSIGKILLedRelayComesBack(t *testing.T) {
 	const total = 2000
 	a := startNode(t, bin, dir, "a")
 	c := startNode(t, bin, dir, "c")
-	aDone := make(chan struct{})
-	go func() {
-		for {
-			var ev map[string]any
-			if a.out.Decode(&ev) != nil {
-				return
-			}
-			if ev["event"] == "echo" {
-				close(aDone)
-			}
-		}
-	}()
+	aDone := a.drainUntilEcho()
 	bLife := func() (*procNode, func()) {
 		pr, pw := io.Pipe()
 		cmd, out, addr := startP2P(t, bin, dir, "b", pr, "-ephemeral", "-data", data)
