@@ -375,9 +375,9 @@ func (n *Node) register(conn net.Conn, dec *wire.Reader, h hello, ourNonce strin
 	}
 	// After publishing the peer: a message the flood path missed giving it
 	// (it took the old peer list) was remembered before, so it is here.
-	// Replay is for unsigned (protocol 1) networks, which have no
-	// catch-up; a signed link gets what it missed by catch-up.
-	if !p.signed() && n.version == 1 {
+	// Replay is for unsigned (protocol 1) nodes, which have no catch-up
+	// (n.recent is nil on a signed node).
+	if n.recent != nil {
 		for _, line := range n.recent.appendTo(nil) {
 			p.put(line) // at most Replay <= QueueFrames lines, into a new queue
 		}

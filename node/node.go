@@ -112,7 +112,7 @@ func New(cfg Config) (*Node, error) {
 		key:     cfg.Key,
 		name:    cfg.Name,
 		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax, cfg.SeenOrigins),
-		recent:  newRecentLines(cfg.Replay, cfg.SeenTTL/2),
+		recent:  newRecentLines(replayFor(cfg), cfg.SeenTTL/2),
 		events:  make(chan Event, cfg.EventBuffer),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -174,6 +174,15 @@ func New(cfg Config) (*Node, error) {
 		n.startJoining()
 	}
 	return n, nil
+}
+
+// replayFor is how many recent lines the node keeps to replay: Replay on
+// an unsigned node, none on a signed one (it has catch-up instead).
+func replayFor(cfg Config) int {
+	if cfg.Unsigned {
+		return cfg.Replay
+	}
+	return 0
 }
 
 // makeIdentity sets the node's id: derived from its key (a throwaway one

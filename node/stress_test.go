@@ -15,8 +15,9 @@ import (
 // TestStressChurningGraph: 20 nodes on a random connected graph; 5 of them
 // send 150 signed messages each at the same time while a chaos loop cuts random
 // links and dials new ones, keeping the graph connected. Every node must
-// deliver every message it did not send exactly once. Replay is on: it is
-// what makes that hold while links change (see Config.Replay).
+// deliver every message it did not send exactly once. Catch-up is what
+// makes that hold while links change: a new link brings what passed
+// while it was down (docs/catch-up.md).
 func TestStressChurningGraph(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -34,7 +35,6 @@ func TestStressChurningGraph(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 
 	c := newCluster(t, memnet.New(0), nodes, func(cfg *Config) {
-		cfg.Replay = 4096
 		cfg.QueueFrames = 8192
 	})
 	g := newGraph(nodes)

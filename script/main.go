@@ -441,6 +441,8 @@ func checkFlags(o *options) error {
 		return fmt.Errorf("-idle-timeout %v: must be more than -keepalive (%v)", c.IdleTimeout, c.KeepAlive)
 	case c.Replay > c.QueueFrames:
 		return fmt.Errorf("-replay %d: must be at most -queue (%d)", c.Replay, c.QueueFrames)
+	case c.Replay > 0 && !c.Unsigned:
+		return fmt.Errorf("-replay %d: replay is for -unsigned nodes; a signed node sends a new peer what it missed by itself (catch-up)", c.Replay)
 	case len(c.Join) > 0 && c.TargetPeers > c.MaxPeers:
 		return fmt.Errorf("-peers %d: must be at most -max-peers (%d)", c.TargetPeers, c.MaxPeers)
 	}

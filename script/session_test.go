@@ -290,6 +290,7 @@ func TestBadCommandLine(t *testing.T) {
 		{[]string{"-idle-timeout", "10s", "-keepalive", "20s"}, "-idle-timeout 10s: must be more than -keepalive (20s)"},
 		{[]string{"-replay", "-1"}, "-replay -1: must be at least 0"},
 		{[]string{"-replay", "5000"}, "-replay 5000: must be at most -queue (4096)"},
+		{[]string{"-replay", "5"}, "-replay 5: replay is for -unsigned nodes"},
 		{[]string{"-max-peers", "0"}, "-max-peers 0: must be more than 0"},
 		{[]string{"-peers", "0"}, "-peers 0: must be more than 0"},
 		{[]string{"-join", "127.0.0.1:1", "-peers", "9", "-max-peers", "4"}, "-peers 9: must be at most -max-peers (4)"},

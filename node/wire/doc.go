@@ -16,6 +16,10 @@
 //	GETPEERS
 //	PEERS 127.0.0.1:55556 127.0.0.1:55557
 //
+// Protocol 2 adds AUTH and SMSG (signed messages); tree mode IHAVE, GRAFT
+// and PRUNE (tree.go); catch-up SUMMARY, SUMMARYEND, CMSG and SYNCED
+// (catchup.go).
+//
 // docs/protocol.md is the reference; node's transcript test keeps the two
 // in step. To add a frame type: a frame word and a Kind here, its fields
 // on Frame, a parse function called from parseFrame, an encoder, a case in
