@@ -48,6 +48,11 @@ type VirtualConfig struct {
 	// none); 0 means the defaults of package broadcast.
 	GraftTimeout time.Duration
 	Threshold    int
+	// Steps, if set, script the run instead of Messages, Senders and
+	// Kill: each step sends a message from a node or kills one.
+	Steps []Step
+	// Trace, if set, gets every frame of the run.
+	Trace *Trace
 }
 
 // RunVirtual runs the flood rule of package broadcast, the same state
@@ -59,6 +64,14 @@ type VirtualConfig struct {
 // queue ordered by its arrival time. The graph is the one Run builds for
 // the same seed.
 func RunVirtual(cfg VirtualConfig) (*Result, error) {
+	var steps *script
+	if len(cfg.Steps) > 0 {
+		s, err := checkSteps(cfg.Steps, cfg.Nodes)
+		if err != nil {
+			return nil, err
+		}
+		steps, cfg.Messages, cfg.Kill = s, len(s.senders), 0
+	}
 	if err := Check(cfg.Config); err != nil {
 		return nil, err
 	}
@@ -98,7 +111,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	setup := time.Since(start)
 
 	r := &Result{Topology: cfg.Topology, Nodes: n, Edges: len(edges), Messages: m, Senders: cfg.Senders,
-		Seed: cfg.Seed, EdgeList: edges, Expected: uint64(m * (n - 1))}
+		Seed: cfg.Seed, EdgeList: edges}
 	r.Degree = 2 * float64(len(edges)) / float64(n)
 	r.FirstFrom = make([]int, n)
 	delay := func() int64 {
@@ -111,7 +124,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	dead := make([]bool, n)
 	killAt := m / 2
 	reach := n - 1 // nodes a message is expected at, the sender's component less the sender
-	reachFrom := map[int32]int{}
+	reachFrom := map[int32]int{} // while the dead stay the same
 	var payloadAfter uint64
 	var (
 		q      events
@@ -128,6 +141,14 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 		if cfg.Partition && k%2 == 1 {
 			sender = int32(n/2 + k%cfg.Senders)
 		}
+		if steps != nil {
+			sender = int32(steps.senders[k])
+			if victims := steps.kills[k]; len(victims) > 0 {
+				killNodes(rules, edges, dead, victims)
+				r.Killed += len(victims)
+				clear(reachFrom)
+			}
+		}
 		if cfg.Partition && k == m/3 {
 			cut = partition(rules, edges, n)
 			r.CutLinks = len(cut)
@@ -136,7 +157,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			for _, e := range heal(rules, cut, seen, words) {
 				order++
 				r.CatchupTransmissions++
-				q.push(event{at: now + delay(), order: order, from: int32(e.from), to: int32(e.to), hops: 1, frame: broadcast.Gossip,
+				q.push(event{at: now + delay(), sent: now, order: order, from: int32(e.from), to: int32(e.to), hops: 1, frame: broadcast.Gossip,
 					origin: int32(e.origin(cfg, n)), seq: uint32(e.seq)})
 			}
 			cut = nil
@@ -158,9 +179,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			}
 			reach = reachFrom[sender]
 		}
-		if k == killAt && r.Killed > 0 {
-			r.Expected = uint64(killAt*(n-1)) + uint64(m-killAt)*uint64(reach) // senders share a component, or Missing says so
-		}
+		r.Expected += uint64(reach)
 		id := broadcast.MsgID{Origin: uint64(sender), Seq: uint64(k + 1)}
 		sentAt, last, got, lastHops := now, now, 0, 0
 		// The tree to draw: the first message's for a flood, the last one's
@@ -171,6 +190,13 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			r.FirstFrom[sender] = -1
 			r.FirstFromMessage = k
 		}
+		if tr := cfg.Trace; tr != nil {
+			var killed []int
+			if steps != nil {
+				killed = steps.kills[k]
+			}
+			tr.Messages = append(tr.Messages, TraceMessage{Sender: int(sender), Start: now, Killed: killed})
+		}
 		out = rules[sender].Publish(id, out[:0])
 		schedule := func(from int32, acts []broadcast.Action[int32]) {
 			for _, a := range acts {
@@ -179,9 +205,13 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 				case broadcast.Send:
 					if cfg.Loss > 0 && rng.Float64() < cfg.Loss {
 						r.LostFrames++
+						if cfg.Trace != nil {
+							cfg.Trace.Frames = append(cfg.Trace.Frames, TraceFrame{Msg: int32(k), From: from, To: a.To,
+								Sent: now, At: now + int64(cfg.Latency), Kind: uint8(a.Frame), Fate: Lost})
+						}
 						continue
 					}
-					q.push(event{at: now + delay(), order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame,
+					q.push(event{at: now + delay(), sent: now, order: order, from: from, to: a.To, hops: int32(a.Hops), frame: a.Frame,
 						origin: int32(a.ID.Origin), seq: uint32(a.ID.Seq)})
 				case broadcast.SetTimer:
 					q.push(event{at: now + int64(a.After), order: order, to: from, timer: true,
@@ -194,6 +224,10 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			ev := q.pop()
 			now = ev.at
 			if dead[ev.to] {
+				if cfg.Trace != nil && !ev.timer {
+					cfg.Trace.Frames = append(cfg.Trace.Frames, TraceFrame{Msg: int32(k), From: ev.from, To: ev.to,
+						Sent: ev.sent, At: ev.at, Kind: uint8(ev.frame), Fate: Lost})
+				}
 				continue // lost with the node
 			}
 			about := broadcast.MsgID{Origin: uint64(ev.origin), Seq: uint64(ev.seq)}
@@ -217,6 +251,9 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 					r.ControlTransmissions++
 				}
 				out = rules[ev.to].Received(ev.from, ev.frame, about, int(ev.hops), out[:0])
+				if cfg.Trace != nil {
+					cfg.Trace.Frames = append(cfg.Trace.Frames, traceFrame(k, ev, out))
+				}
 			}
 			for _, a := range out {
 				if a.Kind == broadcast.Deliver && !current {
@@ -278,6 +315,21 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	return r, nil
 }
 
+// traceFrame is how a trace records ev, given the actions its receiver
+// took.
+func traceFrame(k int, ev event, acts []broadcast.Action[int32]) TraceFrame {
+	f := TraceFrame{Msg: int32(k), From: ev.from, To: ev.to, Sent: ev.sent, At: ev.at, Kind: uint8(ev.frame), Fate: Control}
+	if ev.frame == broadcast.Gossip {
+		f.Fate = Duplicate
+		for _, a := range acts {
+			if a.Kind == broadcast.Deliver {
+				f.Fate = First
+			}
+		}
+	}
+	return f
+}
+
 // kill marks a fraction of the nodes dead (never one of the first
 // senders), chosen with rng, and has their neighbours drop them. It
 // returns how many died.
@@ -285,18 +337,10 @@ func kill(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, senders in
 	n := len(rules)
 	count := min(int(frac*float64(n)), n-senders)
 	victims := rng.Perm(n - senders)[:count]
-	for _, v := range victims {
-		dead[v+senders] = true
+	for i := range victims {
+		victims[i] += senders
 	}
-	for _, e := range edges {
-		a, b := e[0], e[1]
-		switch {
-		case dead[a] && !dead[b]:
-			rules[b].PeerDown(int32(a))
-		case dead[b] && !dead[a]:
-			rules[a].PeerDown(int32(b))
-		}
-	}
+	killNodes(rules, edges, dead, victims)
 	return count
 }
 
@@ -349,6 +393,7 @@ func (b bitSeen) Has(id broadcast.MsgID) bool {
 // same every time.
 type event struct {
 	at    int64
+	sent  int64 // when the frame was sent (for a trace)
 	order uint64
 	from  int32
 	to    int32
