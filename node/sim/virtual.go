@@ -123,7 +123,7 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 	}
 	dead := make([]bool, n)
 	killAt := m / 2
-	reach := n - 1 // nodes a message is expected at, the sender's component less the sender
+	reach := n - 1               // nodes a message is expected at, the sender's component less the sender
 	reachFrom := map[int32]int{} // while the dead stay the same
 	var payloadAfter uint64
 	var (
