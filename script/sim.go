@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/p2p-chat/p2p/node/sim"
+	"github.com/p2p-chat/p2p/node/sim/picture"
 )
 
 // runSim is `p2p sim`: many nodes of the real node package in one process,
@@ -46,6 +47,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	loss := fs.Float64("loss", 0, "with -engine virtual: the chance (0 to 0.5) that a frame crossing a link is lost")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	dot := fs.String("dot", "", "write the topology in Graphviz DOT to `FILE`, with the first message's spanning tree marked")
+	var pics pictures
+	fs.StringVar(&pics.gif, "gif", "", "write an animated GIF of the run's last message to `FILE` (virtual engine; with -mode both, flood beside tree)")
+	fs.StringVar(&pics.svg, "svg", "", "write an SVG still of the run's last message to `FILE` (virtual engine; with -mode both, flood beside tree)")
+	serve := fs.String("serve", "", "serve a page that replays the run, with play, step, a sender and kills chosen by clicking, at `ADDR` (virtual engine; e.g. 127.0.0.1:8080)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, simUsage)
@@ -63,6 +68,19 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err := sim.Check(cfg); err != nil {
 		fmt.Fprintf(stderr, "p2p sim: %v\n", err)
 		return exitUsage
+	}
+	engineSet := false
+	fs.Visit(func(f *flag.Flag) { engineSet = engineSet || f.Name == "engine" })
+	if pics.wanted() || *serve != "" {
+		if engineSet && *engine != "virtual" {
+			fmt.Fprintf(stderr, "p2p sim: -gif, -svg and -serve draw the virtual engine's runs: leave out -engine or say -engine virtual\n")
+			return exitUsage
+		}
+		*engine = "virtual"
+		if err := checkDrawable(cfg, *serve != ""); err != nil {
+			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
+			return exitUsage
+		}
 	}
 	if *engine != "real" && *engine != "virtual" {
 		fmt.Fprintf(stderr, "p2p sim: -engine %q: use real or virtual\n", *engine)
@@ -108,6 +126,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		dotFile = f
 		defer f.Close()
 	}
+	vcfg := sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline, Partition: *partition}
+	if *serve != "" {
+		return serveSim(ctx, stdout, stderr, *serve, vcfg, *mode)
+	}
 	var res *sim.Result
 	var runErr error
 	if *mode == "both" {
@@ -115,10 +137,20 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if dotFile != nil {
 			dotW = dotFile
 		}
-		return simBoth(stdout, stderr, sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline, Partition: *partition}, *asJSON, dotW)
+		return simBoth(stdout, stderr, vcfg, *asJSON, dotW, pics)
 	}
 	if *engine == "virtual" {
-		res, runErr = sim.RunVirtual(sim.VirtualConfig{Config: cfg, Latency: *latency, Jitter: *jitter, Mode: *mode, Warmup: *warmup, Kill: *killFrac, Loss: *loss, Offline: *offline, Partition: *partition})
+		vcfg.Mode = *mode
+		if pics.wanted() {
+			vcfg.Trace = &sim.Trace{}
+		}
+		res, runErr = sim.RunVirtual(vcfg)
+		if res != nil && pics.wanted() {
+			if err := pics.write([]picture.Run{{Result: res, Trace: vcfg.Trace}}, []string{*mode}); err != nil {
+				fmt.Fprintf(stderr, "p2p sim: %v\n", err)
+				return exitFail
+			}
+		}
 	} else {
 		prog := &simProgress{w: stderr, tty: isTerminalWriter(stderr)}
 		cfg.Progress = prog.update
@@ -276,17 +308,28 @@ func printSim(w io.Writer, r *sim.Result) {
 
 // simBoth is `p2p sim -engine virtual -mode both`: flood and tree on the
 // same graph, seed and latencies, side by side with the references.
-func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool, dot io.Writer) int {
+func simBoth(stdout, stderr io.Writer, cfg sim.VirtualConfig, asJSON bool, dot io.Writer, pics pictures) int {
 	var res [2]*sim.Result
+	var runs []picture.Run
 	for i, mode := range []string{"flood", "tree"} {
 		c := cfg
 		c.Mode = mode
+		if pics.wanted() {
+			c.Trace = &sim.Trace{}
+		}
 		r, err := sim.RunVirtual(c)
 		if err != nil {
 			fmt.Fprintf(stderr, "p2p sim: %s: %v\n", mode, err)
 			return exitFail
 		}
 		res[i] = r
+		runs = append(runs, picture.Run{Result: r, Trace: c.Trace})
+	}
+	if pics.wanted() {
+		if err := pics.write(runs, []string{"flood", "tree"}); err != nil {
+			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
+			return exitFail
+		}
 	}
 	if dot != nil {
 		if err := sim.WriteDOTBoth(dot, res[0], res[1]); err != nil {

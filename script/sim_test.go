@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"image/gif"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +51,9 @@ func TestSimBadFlags(t *testing.T) {
 		{[]string{"-loss", "0.1"}, "-loss"},
 		{[]string{"-engine", "virtual", "-offline", "0.7"}, "-offline"},
 		{[]string{"-partition"}, "-partition"},
+		{[]string{"-engine", "real", "-gif", "x.gif"}, "-gif"},
+		{[]string{"-n", "100000", "-d", "5", "-messages", "100", "-svg", "x.svg"}, "-messages"},
+		{[]string{"-n", "6000", "-serve", "127.0.0.1:0"}, "-serve"},
 	} {
 		code, out, errs := runSimArgs(tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.flag) || out != "" {
@@ -167,5 +172,46 @@ func TestSimBothModes(t *testing.T) {
 	if code != exitOK || json.Unmarshal([]byte(out), &both) != nil || both["flood"].Mode != "flood" || both["tree"].Mode != "tree" ||
 		both["tree"].Transmission >= both["flood"].Transmission {
 		t.Fatalf("-json: exit %d, %q", code, out)
+	}
+}
+
+// TestSimWritesPictures: -gif and -svg write a GIF that decodes and an SVG
+// whose counts are the run's (-mode both: two panels).
+func TestSimWritesPictures(t *testing.T) {
+	dir := t.TempDir()
+	gifPath, svgPath := filepath.Join(dir, "f.gif"), filepath.Join(dir, "f.svg")
+	code, out, errs := runSimArgs("-topology", "ring", "-n", "30", "-messages", "1", "-mode", "both", "-json", "-gif", gifPath, "-svg", svgPath)
+	if code != exitOK || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var res map[string]sim.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(gifPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := gif.DecodeAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := g.Config.Width; w != 720 || len(g.Image) < 10 {
+		t.Errorf("GIF %d wide with %d frames; want two panels of 360 and a frame for every step", w, len(g.Image))
+	}
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"flood", "tree"} {
+		r := res[mode]
+		want := fmt.Sprintf("sent %d, duplicates %d, control %d", r.Transmission, r.Duplicates, r.ControlTransmissions)
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("%s: the SVG lacks %q", mode, want)
+		}
+	}
+	if code, _, errs := runSimArgs("-n", "30", "-gif", filepath.Join(dir, "no", "such", "dir.gif")); code != exitFail || !strings.Contains(errs, "-gif") {
+		t.Errorf("an unwritable -gif: exit %d, stderr %q", code, errs)
 	}
 }
