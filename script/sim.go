@@ -77,7 +77,7 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return exitUsage
 		}
 		*engine = "virtual"
-		if err := checkDrawable(cfg, *serve != ""); err != nil {
+		if err := checkDrawable(cfg, *serve != "", *offline, *partition); err != nil {
 			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
 			return exitUsage
 		}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/p2p-chat/p2p/node/sim"
 	"github.com/p2p-chat/p2p/node/sim/picture"
+	"github.com/p2p-chat/p2p/node/web"
 )
 
 // Bounds of what p2p sim draws: a picture or a page holds every frame of
@@ -18,7 +22,10 @@ const (
 )
 
 // checkDrawable refuses runs too big to trace or to show.
-func checkDrawable(cfg sim.Config, serve bool) error {
+func checkDrawable(cfg sim.Config, serve bool, offline float64, partition bool) error {
+	if offline > 0 || partition {
+		return fmt.Errorf("-gif, -svg and -serve do not draw -offline or -partition runs (their catch-up is counted, not traced)")
+	}
 	if serve && cfg.Nodes > maxServedNodes {
 		return fmt.Errorf("-serve shows at most %d nodes, got -n %d", maxServedNodes, cfg.Nodes)
 	}
@@ -71,7 +78,42 @@ func writeFileWith(path string, write func(io.Writer) error) error {
 	return err
 }
 
-// serveSim is `p2p sim -serve ADDR` (placeholder until the page lands).
+// serveSim is `p2p sim -serve ADDR`: the page that replays the run, until
+// ctx ends (a signal).
 func serveSim(ctx context.Context, stdout, stderr io.Writer, addr string, cfg sim.VirtualConfig, mode string) int {
-	return exitFail
+	modes := []string{mode}
+	if mode == "both" {
+		modes = []string{"flood", "tree"}
+	}
+	srv, err := web.NewSim(cfg, modes)
+	if err != nil {
+		fmt.Fprintf(stderr, "p2p sim: %v\n", err)
+		return exitUsage
+	}
+	return serveHTTP(ctx, stdout, stderr, "p2p sim", addr, srv.Handler())
+}
+
+// serveHTTP listens on addr, prints the page's address, and serves h until
+// ctx ends.
+func serveHTTP(ctx context.Context, stdout, stderr io.Writer, who, addr string, h http.Handler) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: -serve: %v\n", who, err)
+		return exitFail
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "%s: serving http://%s/ (Ctrl-C to stop)\n", who, ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		hs.Shutdown(shut)
+		<-done
+		return exitOK
+	case err := <-done:
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return exitFail
+	}
 }

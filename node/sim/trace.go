@@ -37,9 +37,9 @@ type TraceFrame struct {
 // TraceMessage is one message of a virtual run: who sent it, when, and
 // the nodes killed just before it.
 type TraceMessage struct {
-	Sender int
-	Start  int64 // virtual ns
-	Killed []int
+	Sender int   `json:"sender"`
+	Start  int64 `json:"start"` // virtual ns
+	Killed []int `json:"killed,omitempty"`
 }
 
 // Trace records every frame of a virtual run, for a picture or a page
