@@ -3,11 +3,12 @@ package script
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"os"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -55,10 +56,6 @@ func TestSimPageCountsEqualTheSimulator(t *testing.T) {
 			b.do(t, "loading the page", chromedp.Navigate(url+"?speed="+c.speed))
 			b.wait(t, `window.p2p && window.p2p.ready`)
 			b.do(t, "play", chromedp.Click(chromedp.CSS("#play")))
-			if os.Getenv("P2P_DEBUG") != "" {
-				time.Sleep(3 * time.Second)
-				t.Logf("state: %v", eval[map[string]any](t, b, `({done: window.p2p.done, fps: window.p2p.fps, status: document.getElementById("status").textContent, errs: window.p2p.errors})`))
-			}
 			b.wait(t, `window.p2p.done`)
 			got := eval[[]map[string]string](t, b, `[...document.querySelectorAll(".panel")].map(p => Object.fromEntries(
 				[["mode", p.querySelector("h2").textContent.split(" ")[0]], ...[...p.querySelectorAll("[data-c]")].map(td => [td.dataset.c, td.textContent])]))`)
@@ -102,5 +99,50 @@ func TestSimPageOf1000NodesIsQuick(t *testing.T) {
 	ms := eval[float64](t, b, `window.p2p.readyMs`)
 	t.Logf("1,000 nodes: on screen %.0f ms after the page started loading", ms)
 	b.screenshot(t, "sim-random1000.png")
+	b.noJSErrors(t)
+}
+
+// TestSimPageClicksKillAndSend: on the tree's page, a click with "kill it"
+// chosen kills a node, a click with "send from it" sends from another;
+// the page runs the simulation again with those steps, and its counters
+// equal the simulator's for the same steps (the tree repairs around the
+// dead node: every survivor gets the message).
+func TestSimPageClicksKillAndSend(t *testing.T) {
+	args := []string{"-topology", "random", "-n", "30", "-d", "4", "-messages", "3", "-seed", "5", "-mode", "tree"}
+	url := servePage(t, func(ctx context.Context, stdout io.Writer) int {
+		return runSim(ctx, append([]string{"-serve", "127.0.0.1:0"}, args...), strings.NewReader(""), stdout, io.Discard)
+	})
+	b := newBrowser(t)
+	b.do(t, "loading the page", chromedp.Navigate(url+"?speed=64"))
+	b.wait(t, `window.p2p && window.p2p.ready && window.p2p.settled()`)
+	click := func(node int) {
+		at := eval[struct{ X, Y float64 }](t, b, fmt.Sprintf(`window.p2p.nodeOnScreen(0, %d)`, node))
+		b.do(t, fmt.Sprintf("clicking node %d", node), chromedp.MouseClickXY(at.X, at.Y))
+	}
+	b.do(t, "choosing kill", chromedp.Click(chromedp.CSS(`input[value=kill]`)))
+	click(4)
+	b.do(t, "choosing send", chromedp.Click(chromedp.CSS(`input[value=send]`)))
+	click(9)
+	b.wait(t, `window.p2p.steps().length === 5 && window.p2p.done`)
+	steps := eval[[]sim.Step](t, b, `window.p2p.steps()`)
+	if want := []sim.Step{{Node: 0}, {Node: 0}, {Node: 0}, {Node: 4, Kill: true}, {Node: 9}}; !slices.Equal(steps, want) {
+		t.Fatalf("the page's steps are %+v, want %+v", steps, want)
+	}
+	r, err := sim.RunVirtual(sim.VirtualConfig{Config: sim.Config{Nodes: 30, Degree: 4, Topology: "random", Messages: 1, Senders: 1, Seed: 5, TextBytes: 32, Timeout: time.Minute},
+		Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond, Mode: "tree", Steps: steps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Missing != 0 || r.Killed != 1 {
+		t.Fatalf("the simulator: %d missing, %d killed", r.Missing, r.Killed)
+	}
+	got := eval[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll(".panel [data-c]")].map(td => [td.dataset.c, td.textContent]))`)
+	for k, v := range map[string]string{"messages": "4", "deliveries": strconv.FormatUint(r.Deliveries, 10),
+		"transmissions": strconv.FormatUint(r.Transmission, 10), "control": strconv.FormatUint(r.ControlTransmissions, 10)} {
+		if got[k] != v {
+			t.Errorf("the page's %s is %q, the simulator's %s", k, got[k], v)
+		}
+	}
+	b.screenshot(t, "sim-kill-and-send.png")
 	b.noJSErrors(t)
 }

@@ -170,8 +170,10 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			catchUp(r, rules, edges, dead, away, seen, words)
 			away = nil
 		}
+		var killed []int // just before this message
 		if k == killAt && cfg.Kill > 0 {
-			r.Killed = kill(rules, edges, dead, cfg.Senders, cfg.Kill, rng)
+			killed = kill(rules, edges, dead, cfg.Senders, cfg.Kill, rng)
+			r.Killed = len(killed)
 		}
 		if r.Killed > 0 {
 			if _, ok := reachFrom[sender]; !ok {
@@ -191,7 +193,6 @@ func RunVirtual(cfg VirtualConfig) (*Result, error) {
 			r.FirstFromMessage = k
 		}
 		if tr := cfg.Trace; tr != nil {
-			var killed []int
 			if steps != nil {
 				killed = steps.kills[k]
 			}
@@ -332,8 +333,8 @@ func traceFrame(k int, ev event, acts []broadcast.Action[int32]) TraceFrame {
 
 // kill marks a fraction of the nodes dead (never one of the first
 // senders), chosen with rng, and has their neighbours drop them. It
-// returns how many died.
-func kill(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, senders int, frac float64, rng *rand.Rand) int {
+// returns them.
+func kill(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, senders int, frac float64, rng *rand.Rand) []int {
 	n := len(rules)
 	count := min(int(frac*float64(n)), n-senders)
 	victims := rng.Perm(n - senders)[:count]
@@ -341,7 +342,7 @@ func kill(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, senders in
 		victims[i] += senders
 	}
 	killNodes(rules, edges, dead, victims)
-	return count
+	return victims
 }
 
 // reachable counts the live nodes connected to from through live nodes.

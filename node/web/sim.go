@@ -105,6 +105,9 @@ func (s *SimServer) serveRun(w http.ResponseWriter, steps []sim.Step) {
 
 // run runs steps in every mode of the page.
 func (s *SimServer) run(steps []sim.Step) (*runJSON, error) {
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("no steps: a run needs a message to send")
+	}
 	if len(steps) > sim.MaxSteps {
 		return nil, fmt.Errorf("%d steps: at most %d", len(steps), sim.MaxSteps)
 	}

@@ -6,7 +6,18 @@
 // run with one more message.
 "use strict";
 
+// window.p2p is what a test (or a curious student in the console) can read:
+// ready (first frame drawn) and readyMs (when, from the start of loading),
+// done (the replay reached its end), fps while playing, errors caught,
+// settled() (the layout has stopped moving), steps() and
+// nodeOnScreen(panel, node) (its position in the window, CSS pixels).
 const P = (window.p2p = { ready: false, done: false, fps: 0, errors: [], readyMs: 0 });
+P.settled = () => !!layout && layout.alpha() <= layout.alphaMin();
+P.steps = () => steps;
+P.nodeOnScreen = (panel, i) => {
+  const canvas = panels[panel].canvas, view = viewFor(canvas), rect = canvas.getBoundingClientRect();
+  return { x: rect.left + view.x(nodes[i].x) / view.dpr, y: rect.top + view.y(nodes[i].y) / view.dpr };
+};
 window.addEventListener("error", (e) => P.errors.push(String(e.message || e)));
 window.addEventListener("unhandledrejection", (e) => P.errors.push(String(e.reason)));
 
