@@ -49,6 +49,8 @@ type options struct {
 	ephemeral    bool   // -ephemeral: a throwaway key
 	secretFile   string // -secret
 	secretEnv    string // -secret-env
+	httpAddr     string // -http: the live page's address; "" for none
+	httpPages    int    // -http-pages: pages streaming events at once
 }
 
 // Main runs p2p with the process's signals: SIGINT and SIGTERM close the
@@ -362,6 +364,8 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.IntVar(&o.cfg.TreeCacheBytes, "tree-cache-bytes", d.TreeCacheBytes, "tree mode: bytes of messages kept to answer GRAFT (at least 1)")
 	fs.IntVar(&o.cfg.TreeOrigins, "tree-origins", d.TreeOrigins, "tree mode: origins whose trees are kept; past it the least recently used is forgotten and its next message flooded (at least 1)")
 	fs.IntVar(&o.cfg.GraftRate, "graft-rate", d.GraftRate, "tree mode: messages a peer may ask for by GRAFT a second (burst the same); past it GRAFT is ignored (at least 1)")
+	fs.StringVar(&o.httpAddr, "http", "", "serve a page of what this node sees (peers, known addresses, counters, messages as they arrive) with a send box at `ADDR`, e.g. 127.0.0.1:8080 (anyone who can reach ADDR can read it all and send as this node: keep it on loopback)")
+	fs.IntVar(&o.httpPages, "http-pages", 8, "with -http: pages streaming events at once (at least 1)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return o, fs
 }
@@ -414,6 +418,7 @@ func checkFlags(o *options) error {
 		{"history-bytes", int64(c.HistoryBytes), 1},
 		{"history-age", int64(c.HistoryAge), 1},
 		{"sync-every", int64(c.SyncEvery), 1},
+		{"http-pages", int64(o.httpPages), 1},
 	} {
 		if b.val < b.min {
 			if b.min == 1 {

@@ -70,43 +70,67 @@ func (o *output) identity(note string) {
 
 // event prints one node event.
 func (o *output) event(ev node.Event) {
+	if ev.Kind == node.EventMessage {
+		o.message(ev.Message)
+		return
+	}
+	if name, text, v := o.eventLine(ev); name != "" {
+		o.print(name, text, v)
+	}
+}
+
+// appendEventJSON appends ev's -json line, whatever the output's mode
+// (for the live page, which shows the same lines).
+func (o *output) appendEventJSON(b []byte, ev node.Event) []byte {
+	if ev.Kind == node.EventMessage {
+		return appendMessageJSON(b, ev.Message)
+	}
+	name, _, v := o.eventLine(ev)
+	if name == "" {
+		return b
+	}
+	return appendJSONLine(b, name, v)
+}
+
+// eventLine is how an event other than a message shows: its JSON event
+// name and fields, and its text ("" for an event that does not show).
+func (o *output) eventLine(ev node.Event) (name string, text func(b []byte) []byte, v any) {
 	p := ev.Peer
 	switch ev.Kind {
 	case node.EventListening:
-		o.print("listening", func(b []byte) []byte {
+		return "listening", func(b []byte) []byte {
 			return fmt.Appendf(b, "listening on %s as %s\n", ev.Addr, o.name)
-		}, listeningLine{Name: o.name, ID: o.nodeID, Addr: ev.Addr})
+		}, listeningLine{Name: o.name, ID: o.nodeID, Addr: ev.Addr}
 	case node.EventPeerUp:
-		o.print("connected", func(b []byte) []byte {
+		return "connected", func(b []byte) []byte {
 			return fmt.Appendf(b, "connected to %s (%s%s)\n", p.Name, direction(p.Inbound), unsignedNote(p))
-		}, newPeerLine(p))
+		}, newPeerLine(p)
 	case node.EventPeerDown:
-		o.print("disconnected", func(b []byte) []byte {
+		return "disconnected", func(b []byte) []byte {
 			return fmt.Appendf(b, "disconnected from %s: %s\n", p.Name, ev.Reason)
-		}, disconnectedLine{newPeerLine(p), ev.Reason})
-	case node.EventMessage:
-		o.message(ev.Message)
+		}, disconnectedLine{newPeerLine(p), ev.Reason}
 	case node.EventDialing:
-		o.print("dial", func(b []byte) []byte {
+		return "dial", func(b []byte) []byte {
 			return fmt.Appendf(b, "dialing %s\n", ev.Addr)
-		}, addrLine{ev.Addr})
+		}, addrLine{ev.Addr}
 	case node.EventDialFailed:
-		o.print("dial_failed", func(b []byte) []byte {
+		return "dial_failed", func(b []byte) []byte {
 			return fmt.Appendf(b, "dial %s failed: %v\n", ev.Addr, ev.Err)
-		}, dialFailedLine{Addr: ev.Addr, Error: fmt.Sprint(ev.Err)})
+		}, dialFailedLine{Addr: ev.Addr, Error: fmt.Sprint(ev.Err)}
 	case node.EventCatchup:
-		o.print("catchup", func(b []byte) []byte {
+		return "catchup", func(b []byte) []byte {
 			return fmt.Appendf(b, "caught up from %s: %d messages from %d origins\n", p.Name, ev.CaughtUp, ev.CaughtUpOrigins)
-		}, catchupLine{Peer: p.Name, Messages: ev.CaughtUp, Origins: ev.CaughtUpOrigins})
+		}, catchupLine{Peer: p.Name, Messages: ev.CaughtUp, Origins: ev.CaughtUpOrigins}
 	case node.EventError:
 		msg := "unknown error"
 		if ev.Err != nil {
 			msg = ev.Err.Error()
 		}
-		o.print("error", func(b []byte) []byte {
+		return "error", func(b []byte) []byte {
 			return append(append(append(b, "error: "...), msg...), '\n')
-		}, errorLine{Error: msg, Peer: p.Name, Remote: p.Remote})
+		}, errorLine{Error: msg, Peer: p.Name, Remote: p.Remote}
 	}
+	return "", nil, nil
 }
 
 // message prints a delivered message; it is the hot path.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/p2p-chat/p2p/node"
@@ -27,8 +28,9 @@ type Session struct {
 	syncReq   chan chan struct{} // asks the pump to print every pending event
 	pumpDone  chan struct{}
 	closeOnce sync.Once
-	closeKey  func() // releases the key file
-	failures  int    // failed commands; owned by the goroutine running commands
+	closeKey  func()                   // releases the key file
+	page      atomic.Pointer[livePage] // -http; nil when none
+	failures  int                      // failed commands; owned by the goroutine running commands
 
 	// cmdMu guards cmdCancel: how to stop the REPL command that is running
 	// (nil when none is).
@@ -78,6 +80,12 @@ func newSession(opts *options, out *output, lookupEnv func(string) (string, bool
 	if note != "" {
 		out.identity(note)
 	}
+	if opts.httpAddr != "" {
+		if err := s.startPage(opts.httpAddr, opts.httpPages); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("-http: %w", err)
+		}
+	}
 	if opts.addrFile != "" {
 		if err := writeFileAtomic(opts.addrFile, n.Addr()+"\n"); err != nil {
 			s.Close()
@@ -114,6 +122,9 @@ func (s *Session) pump() {
 func (s *Session) handle(ev node.Event) {
 	s.out.event(ev)
 	s.t.onEvent(ev)
+	if pg := s.page.Load(); pg != nil && pg.srv.Watched() {
+		pg.srv.Publish(s.out.appendEventJSON(nil, ev))
+	}
 }
 
 // sync returns once every event the node emitted before the call has been
@@ -172,6 +183,7 @@ func (b *sessionBox) get() *Session {
 // call more than once.
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
+		s.stopPage()
 		s.n.Close()
 		<-s.pumpDone
 		s.closeKey()
