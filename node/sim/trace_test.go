@@ -78,3 +78,49 @@ func TestStepsKillAndRepair(t *testing.T) {
 		}
 	}
 }
+
+// TestKillOnTheTreeIsRepairedByGraft: the lesson of docs/see-it.md: on a
+// settled tree, kill the node that passes the message to the most others;
+// the next message from the same sender reaches every survivor, the nodes
+// below the dead one asking for it by GRAFT.
+func TestKillOnTheTreeIsRepairedByGraft(t *testing.T) {
+	base := VirtualConfig{Config: Config{Nodes: 40, Degree: 4, Topology: "random", Messages: 1, Senders: 1, Seed: 1, TextBytes: 32, Timeout: time.Minute},
+		Latency: 10 * time.Millisecond, Jitter: 5 * time.Millisecond, Mode: "tree"}
+	steps := []Step{{Node: 0}, {Node: 0}, {Node: 0}, {Node: 0}, {Node: 0}, {Node: 0}}
+	settled := base
+	settled.Steps, settled.Trace = steps, &Trace{}
+	if _, err := RunVirtual(settled); err != nil {
+		t.Fatal(err)
+	}
+	children := map[int32]int{}
+	for _, f := range settled.Trace.Frames {
+		if f.Msg == 5 && f.Fate == First && f.From != 0 {
+			children[f.From]++
+		}
+	}
+	victim, most := int32(-1), 0
+	for v, c := range children {
+		if c > most || c == most && v < victim {
+			victim, most = v, c
+		}
+	}
+	if most < 2 {
+		t.Fatalf("no node passes the settled tree's message to two others: %v", children)
+	}
+	repair := base
+	repair.Steps, repair.Trace = append(steps, Step{Node: int(victim), Kill: true}, Step{Node: 0}), &Trace{}
+	r, err := RunVirtual(repair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grafts := 0
+	for _, f := range repair.Trace.Frames {
+		if f.Msg == 6 && f.Kind == KindGraft {
+			grafts++
+		}
+	}
+	if r.Missing != 0 || grafts == 0 {
+		t.Fatalf("node %d (passing to %d) killed: %d deliveries missing, %d GRAFT; want none missing, repaired by GRAFT", victim, most, r.Missing, grafts)
+	}
+	t.Logf("node %d killed (it passed message 6 to %d nodes): message 7 repaired with %d GRAFT", victim, most, grafts)
+}
