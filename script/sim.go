@@ -77,6 +77,10 @@ func runSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return exitUsage
 		}
 		*engine = "virtual"
+		if *serve != "" && (pics.wanted() || *dot != "" || *asJSON) {
+			fmt.Fprintf(stderr, "p2p sim: -serve serves the run until interrupted: leave out -gif, -svg, -dot and -json (run them apart)\n")
+			return exitUsage
+		}
 		if err := checkDrawable(cfg, *serve != "", *offline, *partition); err != nil {
 			fmt.Fprintf(stderr, "p2p sim: %v\n", err)
 			return exitUsage

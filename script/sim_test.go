@@ -54,6 +54,9 @@ func TestSimBadFlags(t *testing.T) {
 		{[]string{"-engine", "real", "-gif", "x.gif"}, "-gif"},
 		{[]string{"-n", "100000", "-d", "5", "-messages", "100", "-svg", "x.svg"}, "-messages"},
 		{[]string{"-n", "6000", "-serve", "127.0.0.1:0"}, "-serve"},
+		{[]string{"-n", "1000", "-d", "10", "-messages", "200", "-serve", "127.0.0.1:0"}, "-serve"},
+		{[]string{"-serve", "127.0.0.1:0", "-gif", "x.gif"}, "-serve"},
+		{[]string{"-serve", "127.0.0.1:0", "-json"}, "-serve"},
 	} {
 		code, out, errs := runSimArgs(tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.flag) || out != "" {

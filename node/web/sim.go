@@ -12,7 +12,7 @@ import (
 // Bounds of the simulator's page.
 const (
 	maxStepsBody = 64 << 10   // bytes of a POST /api/run
-	maxRunFrames = 10_000_000 // frames of one run the page may ask for, N*D*messages
+	maxRunFrames = 1_000_000 // frames of one run the page may ask for, about N*D*messages (some 50 MB of JSON)
 )
 
 // SimServer serves the simulator's page for one graph: the run the flags
@@ -32,6 +32,9 @@ type SimServer struct {
 func NewSim(cfg sim.VirtualConfig, modes []string) (*SimServer, error) {
 	if cfg.Offline > 0 || cfg.Partition {
 		return nil, fmt.Errorf("the page does not show -offline or -partition runs (their catch-up is counted, not traced)")
+	}
+	if frames := cfg.Nodes * max(cfg.Degree, 1) * cfg.Messages; frames > maxRunFrames {
+		return nil, fmt.Errorf("-serve: -n times -d times -messages is %d: the page holds every frame, at most %d", frames, maxRunFrames)
 	}
 	first := cfg
 	first.Mode = modes[0]

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/gif"
 	"io"
+	"math"
 )
 
 // GIFOptions sets the animation's size and length.
@@ -42,9 +43,9 @@ func WriteGIF(w io.Writer, runs []Run, titles []string, opt GIFOptions) error {
 		panels[i] = newPanel(r, titles[i], image.Pt(i*size, 0), size)
 	}
 	times := frameTimes(panels, opt.MaxFrames)
-	crossing := max(1, 3*(times[len(times)-1]/int64(max(1, len(times)))))
+	crossing := int64(math.MaxInt64) // the shortest link crossing: half a second on screen
 	for _, p := range panels {
-		crossing = max(crossing, p.shortest())
+		crossing = max(1, min(crossing, p.shortest()))
 	}
 	anim := &gif.GIF{LoopCount: 0}
 	var prev *image.Paletted

@@ -31,6 +31,7 @@ let vt = 0, end = 0, playing = false, lastReal = 0;
 let speed = 1;
 const pendingDead = new Set();
 let fpsFrames = 0, fpsTime = 0;
+let dirty = true; // something changed: draw the next frame even when paused and the layout is still
 
 function status(text, error) {
   $("status").textContent = text;
@@ -65,6 +66,7 @@ function show(data) {
     `${data.runs[0].messages.length} message(s)`;
   for (const c of document.querySelectorAll("canvas")) c.addEventListener("click", onClick);
   pendingDead.clear();
+  dirty = true;
 }
 
 function startLayout() {
@@ -94,7 +96,9 @@ function viewFor(canvas) {
 }
 
 function frame(now) {
-  if (layout && layout.alpha() > layout.alphaMin()) layout.tick();
+  requestAnimationFrame(frame);
+  const moving = layout && layout.alpha() > layout.alphaMin();
+  if (moving) layout.tick();
   if (playing) {
     vt = Math.min(end, vt + (now - lastReal) * RATE * speed);
     fpsFrames++; fpsTime += now - lastReal;
@@ -102,6 +106,9 @@ function frame(now) {
     if (vt >= end) pause();
   }
   lastReal = now;
+  // Paused with the layout settled, nothing moves: draw nothing.
+  if (!playing && !moving && !dirty) return;
+  dirty = false;
   for (const p of panels) {
     p.advance(vt);
     p.draw(nodes, viewFor(p.canvas));
@@ -110,7 +117,6 @@ function frame(now) {
   P.done = vt >= end;
   if (panels.length && !P.ready) { P.ready = true; P.readyMs = performance.now(); }
   if (playing) status(`t = ${(vt / 1000).toFixed(1)} ms of ${(end / 1000).toFixed(1)} ms (virtual)` + (P.fps ? `, ${P.fps} frames/s` : ""));
-  requestAnimationFrame(frame);
 }
 
 function play() {
@@ -121,11 +127,12 @@ function play() {
 
 function pause() {
   playing = false;
+  dirty = true;
   $("play").textContent = "play";
   status(`t = ${(vt / 1000).toFixed(1)} ms (virtual)` + (vt >= end ? ": done" : ", paused") + (P.fps ? `; played at ${P.fps} frames/s` : ""));
 }
 
-function restart() { vt = 0; for (const p of panels) p.reset(); }
+function restart() { vt = 0; dirty = true; for (const p of panels) p.reset(); }
 
 // step moves to the next arrival in any panel.
 function step() {
@@ -136,6 +143,7 @@ function step() {
     if (p.next < p.starts.length) next = Math.min(next, p.starts[p.next]);
   }
   if (next !== Infinity) vt = next;
+  dirty = true;
   status(`t = ${(vt / 1000).toFixed(3)} ms (virtual), stepped`);
 }
 
@@ -160,6 +168,7 @@ async function onClick(ev) {
   if (dead.has(v) || pendingDead.has(v)) { status(`node ${v} is dead`, true); return; }
   if (tool === "kill") {
     pendingDead.add(v);
+    dirty = true;
     status(`node ${v} will die before the next message: click a node to send from it`);
     return;
   }
@@ -184,6 +193,8 @@ function setSpeed(i) {
   speed = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i))];
   $("speedx").textContent = speed + "x";
 }
+
+window.addEventListener("resize", () => { dirty = true; });
 
 async function main() {
   $("play").onclick = () => (playing ? pause() : play());
