@@ -11,7 +11,7 @@ import (
 
 // Bounds of the simulator's page.
 const (
-	maxStepsBody = 64 << 10   // bytes of a POST /api/run
+	maxStepsBody = 64 << 10  // bytes of a POST /api/run
 	maxRunFrames = 1_000_000 // frames of one run the page may ask for, about N*D*messages (some 50 MB of JSON)
 )
 
