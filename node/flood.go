@@ -89,7 +89,7 @@ func (n *Node) admitSigned(from *peer, f *wire.Frame) (admitResult, string, broa
 	}
 	mid := broadcast.MsgID{Origin: node, Seq: f.Seq}
 	if n.seen.has(node, f.Seq) {
-		n.seen.duplicate(id)
+		n.seen.duplicate(node, f.Seq)
 		from.countDuplicate()
 		return admitDuplicate, id, mid, nil
 	}
@@ -105,7 +105,7 @@ func (n *Node) admitSigned(from *peer, f *wire.Frame) (admitResult, string, broa
 		n.badSigs.Add(1)
 		return admitDropped, id, mid, &BadSignatureError{Peer: from.info.Name, ID: id, Origin: string(f.Origin)}
 	}
-	switch n.seen.addSigned(id, node, f.Seq, f.Time, now, f.Origin) {
+	switch n.seen.addSigned(node, f.Seq, f.Time, now, f.Origin) {
 	case isDuplicate:
 		from.countDuplicate()
 		return admitDuplicate, id, mid, nil
@@ -165,15 +165,15 @@ func (n *Node) relaySigned(from *peer, f *wire.Frame, id string, mid broadcast.M
 // network): every message is believed as it says.
 func (r flood) receivedPlain(from *peer, f *wire.Frame) {
 	n := r.n
-	id, fresh := n.seen.add(f.ID, f.Origin)
-	if !fresh {
+	if !n.seen.add(f.ID, f.Origin) {
 		from.countDuplicate()
 		return
 	}
 	from.countDelivered()
 	n.unverified.Add(1)
 
-	line := wire.EncodeMsg(id, f.Hops+1, f.Origin, f.Text)
+	line := wire.EncodeMsgOf(f.ID, f.Hops+1, f.Origin, f.Text)
+	id := line[len("MSG "):][:len(f.ID)]
 	textEnd := len(line) - 1
 	textStart := textEnd - len(f.Text)
 	originStart := textStart - 1 - len(f.Origin)
@@ -202,11 +202,11 @@ func (r flood) receivedPlain(from *peer, f *wire.Frame) {
 // as a message of the origin it names.
 func (r flood) receivedUnverified(from *peer, f *wire.Frame) {
 	n := r.n
-	id, fresh := n.plain.add(f.ID, f.Origin)
-	if !fresh {
+	if !n.plain.add(f.ID, f.Origin) {
 		from.countDuplicate()
 		return
 	}
+	id := string(f.ID)
 	from.countDelivered()
 	n.unverified.Add(1)
 	origin, text := string(f.Origin), string(f.Text)

@@ -66,13 +66,13 @@ func (n *Node) newMessage(text string) (Message, *outMsg) {
 	id := n.id + "-" + strconv.FormatUint(seq, 10)
 	msg := Message{ID: id, Origin: n.name, Text: text}
 	if n.key == nil {
-		n.seen.addOwn(id, n.name)
+		n.seen.addOwn(seqNode(n.id), seq, n.name)
 		return msg, &outMsg{plain: wire.EncodeMsg(id, 1, []byte(n.name), []byte(text))}
 	}
 	now := time.Now().UnixMilli()
 	signed := wire.SignedPart(n.key.PublicText(), seq, now, n.name, text)
 	line := wire.EncodeSignedMsg(1, n.key.SignMessage(signed), signed)
-	n.seen.addSigned(id, seqNode(n.id), seq, now, now, []byte(n.name))
+	n.seen.addSigned(seqNode(n.id), seq, now, now, []byte(n.name))
 	return msg, &outMsg{signed: line, id: id, hops: 1, origin: []byte(n.name), text: []byte(text),
 		mid: broadcast.MsgID{Origin: seqNode(n.id), Seq: seq}}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,10 @@ import (
 // sweeper forgets entries older than ttl. Forgetting an entry forgets its
 // details, never that the message was delivered.
 //
+// The details sit in a ring in the order they were added (so the oldest
+// is at its head, for both bounds), found by an index keyed by the id as
+// two numbers: adding one costs no string and no search for the oldest.
+//
 // mu guards every field below it; add is the atomic test-and-set.
 type seenSet struct {
 	ttl   time.Duration
@@ -29,21 +34,23 @@ type seenSet struct {
 
 	mu        sync.Mutex
 	delivered *deliveredLog
-	entries   map[string]seenEntry
-	order     []seenKey         // ids in insertion order; order[head:] are live
-	head      int               // index of the oldest live id in order
+	ring      []seenSlot        // details, ring[head] the oldest; grows up to max
+	head      int               // index of the oldest in ring
+	count     int               // details held
+	index     map[seenID]int32  // where each id's details are in ring
 	origins   map[string]string // interned origin names
 }
 
-type seenEntry struct {
+// seenID is a message id NODE-ID-SEQ as numbers.
+type seenID struct{ node, seq uint64 }
+
+func (id seenID) String() string { return fmt.Sprintf("%016x-%d", id.node, id.seq) }
+
+type seenSlot struct {
+	id     seenID
 	origin string
 	first  time.Duration // since start
 	dups   uint32
-}
-
-type seenKey struct {
-	id    string
-	first time.Duration
 }
 
 // maxInterned bounds the origin intern table; past it, the table restarts.
@@ -57,38 +64,28 @@ func newSeenSet(ttl time.Duration, max, maxOrigins int) *seenSet {
 		start:     start,
 		clock:     func() time.Duration { return time.Since(start) },
 		delivered: newDeliveredLog(maxOrigins),
-		entries:   make(map[string]seenEntry),
+		index:     make(map[seenID]int32),
 		origins:   make(map[string]string),
 	}
 }
 
 // add records id if it is new and reports whether it was. A repeated id
 // counts as a duplicate. An id that is not NODE-ID-SEQ (the decoder lets
-// none through) is never new. The returned key is the stored copy of id,
-// so the caller can reuse it without another allocation.
-func (s *seenSet) add(id, origin []byte) (key string, fresh bool) {
+// none through) is never new.
+func (s *seenSet) add(id, origin []byte) (fresh bool) {
 	node, seq, ok := wire.ParseID(id)
 	if !ok {
-		return "", false
+		return false
 	}
 	now := s.clock()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.delivered.addSigned(node, seq, 0, 0) != isFresh {
-		if e, ok := s.entries[string(id)]; ok {
-			e.dups++
-			s.entries[string(id)] = e
-		}
-		s.mu.Unlock()
-		return "", false
+		s.duplicateLocked(seenID{node, seq})
+		return false
 	}
-	if len(s.entries) >= s.max {
-		s.evictOldestLocked()
-	}
-	key = string(id)
-	s.entries[key] = seenEntry{origin: s.internLocked(origin), first: now}
-	s.order = append(s.order, seenKey{id: key, first: now})
-	s.mu.Unlock()
-	return key, true
+	s.recordLocked(seenID{node, seq}, s.internLocked(origin), now)
+	return true
 }
 
 // has reports whether message seq of origin node was delivered, without
@@ -101,69 +98,97 @@ func (s *seenSet) has(node, seq uint64) bool {
 }
 
 // duplicate counts a copy of a delivered message against its id's details.
-func (s *seenSet) duplicate(id string) {
+func (s *seenSet) duplicate(node, seq uint64) {
 	s.mu.Lock()
-	if e, ok := s.entries[id]; ok {
-		e.dups++
-		s.entries[id] = e
-	}
+	s.duplicateLocked(seenID{node, seq})
 	s.mu.Unlock()
 }
 
-// addSigned records a verified signed message (id is NODE-ID-SEQ, ts its
-// signed time, now the local time, both Unix ms) and says whether it is
-// new, a duplicate, or stale (see deliveredLog.addSigned). Like add, it
-// is the atomic test-and-set.
-func (s *seenSet) addSigned(id string, node, seq uint64, ts, now int64, origin []byte) verdict {
+func (s *seenSet) duplicateLocked(id seenID) {
+	if i, ok := s.index[id]; ok {
+		s.ring[i].dups++
+	}
+}
+
+// addSigned records a verified signed message (message seq of origin
+// node, ts its signed time, now the local time, both Unix ms) and says
+// whether it is new, a duplicate, or stale (see deliveredLog.addSigned).
+// Like add, it is the atomic test-and-set.
+func (s *seenSet) addSigned(node, seq uint64, ts, now int64, origin []byte) verdict {
 	at := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.delivered.addSigned(node, seq, ts, now)
 	if v == isDuplicate {
-		if e, ok := s.entries[id]; ok {
-			e.dups++
-			s.entries[id] = e
-		}
+		s.duplicateLocked(seenID{node, seq})
 	}
-	if v != isFresh {
-		return v
+	if v == isFresh {
+		s.recordLocked(seenID{node, seq}, s.internLocked(origin), at)
 	}
-	if len(s.entries) >= s.max {
-		s.evictOldestLocked()
-	}
-	s.entries[id] = seenEntry{origin: s.internLocked(origin), first: at}
-	s.order = append(s.order, seenKey{id: id, first: at})
 	return v
 }
 
-// addOwn records an id this node made; it never collides.
-func (s *seenSet) addOwn(id, origin string) {
-	s.add([]byte(id), []byte(origin))
+// addOwn records message seq of this node (node), which never collides.
+func (s *seenSet) addOwn(node, seq uint64, origin string) {
+	at := s.clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delivered.addSigned(node, seq, 0, 0)
+	s.recordLocked(seenID{node, seq}, s.internString(origin), at)
+}
+
+// recordLocked adds id's details, forgetting the oldest if the table is
+// full.
+func (s *seenSet) recordLocked(id seenID, origin string, at time.Duration) {
+	if s.count >= s.max {
+		s.evictOldestLocked()
+	}
+	if s.count == len(s.ring) {
+		s.growLocked()
+	}
+	i := (s.head + s.count) % len(s.ring)
+	s.ring[i] = seenSlot{id: id, origin: origin, first: at}
+	s.index[id] = int32(i)
+	s.count++
+}
+
+// growLocked doubles the ring (up to max), oldest first at 0.
+func (s *seenSet) growLocked() {
+	ring := make([]seenSlot, min(s.max, max(64, 2*len(s.ring))))
+	for k := range s.count {
+		ring[k] = s.ring[(s.head+k)%len(s.ring)]
+		s.index[ring[k].id] = int32(k)
+	}
+	s.ring, s.head = ring, 0
 }
 
 func (s *seenSet) internLocked(b []byte) string {
 	if o, ok := s.origins[string(b)]; ok {
 		return o
 	}
+	return s.internString(string(b))
+}
+
+func (s *seenSet) internString(o string) string {
+	if v, ok := s.origins[o]; ok {
+		return v
+	}
 	if len(s.origins) >= maxInterned {
 		clear(s.origins)
 	}
-	o := string(b)
 	s.origins[o] = o
 	return o
 }
 
+// evictOldestLocked forgets the oldest details.
 func (s *seenSet) evictOldestLocked() {
-	for s.head < len(s.order) {
-		k := s.order[s.head]
-		s.order[s.head] = seenKey{}
-		s.head++
-		if e, ok := s.entries[k.id]; ok && e.first == k.first {
-			delete(s.entries, k.id)
-			break
-		}
+	old := &s.ring[s.head]
+	if i, ok := s.index[old.id]; ok && int(i) == s.head {
+		delete(s.index, old.id)
 	}
-	s.compactLocked()
+	*old = seenSlot{}
+	s.head = (s.head + 1) % len(s.ring)
+	s.count--
 }
 
 // sweep forgets ids older than ttl and returns how many it forgot.
@@ -172,31 +197,11 @@ func (s *seenSet) sweep() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for s.head < len(s.order) && s.order[s.head].first <= cutoff {
-		k := s.order[s.head]
-		s.order[s.head] = seenKey{}
-		s.head++
-		if e, ok := s.entries[k.id]; ok && e.first == k.first {
-			delete(s.entries, k.id)
-			n++
-		}
+	for s.count > 0 && s.ring[s.head].first <= cutoff {
+		s.evictOldestLocked()
+		n++
 	}
-	s.compactLocked()
 	return n
-}
-
-// compactLocked moves the live part of order to the front once the dead
-// part is at least half of it, so order does not grow without bound.
-func (s *seenSet) compactLocked() {
-	if s.head == len(s.order) {
-		s.order, s.head = s.order[:0], 0
-		return
-	}
-	if s.head > 1024 && s.head >= len(s.order)/2 {
-		n := copy(s.order, s.order[s.head:])
-		clear(s.order[n:])
-		s.order, s.head = s.order[:n], 0
-	}
 }
 
 // gapJumps reports how often an origin's floor jumped over missing numbers.
@@ -216,7 +221,7 @@ func (s *seenSet) originCount() int {
 func (s *seenSet) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.entries)
+	return s.count
 }
 
 // SeenEntry describes one remembered message id.
@@ -230,9 +235,10 @@ type SeenEntry struct {
 // snapshot returns the remembered ids, oldest first.
 func (s *seenSet) snapshot() []SeenEntry {
 	s.mu.Lock()
-	out := make([]SeenEntry, 0, len(s.entries))
-	for id, e := range s.entries {
-		out = append(out, SeenEntry{ID: id, Origin: e.origin, FirstSeen: s.start.Add(e.first), Duplicates: int(e.dups)})
+	out := make([]SeenEntry, 0, s.count)
+	for k := range s.count {
+		e := &s.ring[(s.head+k)%len(s.ring)]
+		out = append(out, SeenEntry{ID: e.id.String(), Origin: e.origin, FirstSeen: s.start.Add(e.first), Duplicates: int(e.dups)})
 	}
 	s.mu.Unlock()
 	slices.SortFunc(out, func(a, b SeenEntry) int {

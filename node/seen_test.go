@@ -16,17 +16,17 @@ func mid(o, seq int) []byte { return []byte(fmt.Sprintf("%016x-%d", o, seq)) }
 
 func TestSeenAddIsTestAndSet(t *testing.T) {
 	s := newSeenSet(time.Minute, 1000, 10)
-	if _, fresh := s.add(mid(1, 1), b("a")); !fresh {
+	if fresh := s.add(mid(1, 1), b("a")); !fresh {
 		t.Fatal("first add of m1 is not fresh")
 	}
-	if _, fresh := s.add(mid(1, 1), b("a")); fresh {
+	if fresh := s.add(mid(1, 1), b("a")); fresh {
 		t.Fatal("second add of m1 is fresh")
 	}
 	e := s.snapshot()
 	if len(e) != 1 || e[0].ID != string(mid(1, 1)) || e[0].Origin != "a" || e[0].Duplicates != 1 {
 		t.Fatalf("snapshot = %+v", e)
 	}
-	if _, fresh := s.add([]byte("not-an-id"), b("a")); fresh {
+	if fresh := s.add([]byte("not-an-id"), b("a")); fresh {
 		t.Fatal("an id that is not NODE-ID-SEQ was fresh")
 	}
 }
@@ -47,7 +47,7 @@ func TestSeenConcurrentAddsOneWinner(t *testing.T) {
 				if w%2 == 1 {
 					k = ids - 1 - i
 				}
-				if _, fresh := s.add(mid(k%3, k/3+1), b("o")); fresh {
+				if fresh := s.add(mid(k%3, k/3+1), b("o")); fresh {
 					wins[k].Add(1)
 				}
 			}
@@ -74,7 +74,7 @@ func TestSeenBoundedByCount(t *testing.T) {
 	if e := s.snapshot(); e[0].ID != string(mid(7, 2)) {
 		t.Fatalf("oldest entry left is %s, want the second", e[0].ID)
 	}
-	if _, fresh := s.add(mid(7, 1), b("o")); fresh {
+	if fresh := s.add(mid(7, 1), b("o")); fresh {
 		t.Fatal("the message whose entry was forgotten is new again")
 	}
 }
@@ -94,20 +94,25 @@ func TestSeenBoundedByAge(t *testing.T) {
 		t.Fatalf("len = %d after the sweep, want 1", n)
 	}
 	for seq := 1; seq <= 2; seq++ {
-		if _, fresh := s.add(mid(1, seq), b("o")); fresh {
+		if fresh := s.add(mid(1, seq), b("o")); fresh {
 			t.Fatalf("message %d is new again after the sweep", seq)
 		}
 	}
 }
 
-// The insertion-order slice does not grow without bound under churn.
-func TestSeenOrderIsCompacted(t *testing.T) {
+// The ring of details stays within its bound under churn, and so does its
+// index.
+func TestSeenRingStaysWithinItsBound(t *testing.T) {
 	s := newSeenSet(time.Hour, 100, 10)
 	for i := 0; i < 100_000; i++ {
 		s.add(mid(1, i+1), b("o"))
 	}
-	if n := len(s.order); n > 3000 {
-		t.Fatalf("order holds %d slots for 100 live ids", n)
+	if len(s.ring) > 100 || len(s.index) != 100 || s.count != 100 {
+		t.Fatalf("ring %d slots, index %d, count %d for a bound of 100", len(s.ring), len(s.index), s.count)
+	}
+	got := s.snapshot()
+	if got[0].ID != string(mid(1, 99_901)) || got[99].ID != string(mid(1, 100_000)) {
+		t.Fatalf("snapshot from %s to %s, want the last 100 ids oldest first", got[0].ID, got[99].ID)
 	}
 }
 

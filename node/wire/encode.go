@@ -9,11 +9,22 @@ import (
 // EncodeMsg returns the MSG line for a message, with its newline, as one
 // allocation. The string is shared by every peer queue it is put on.
 func EncodeMsg(id string, hops int, origin, text []byte) string {
+	return encodeMsg(id, nil, hops, origin, text)
+}
+
+// EncodeMsgOf is EncodeMsg with the id as bytes (a relayed frame's).
+func EncodeMsgOf(id []byte, hops int, origin, text []byte) string {
+	return encodeMsg("", id, hops, origin, text)
+}
+
+// encodeMsg writes idString, or idBytes when it is empty.
+func encodeMsg(idString string, idBytes []byte, hops int, origin, text []byte) string {
 	var sb strings.Builder
-	sb.Grow(len(frameMsg) + len(id) + len(origin) + len(text) + 12)
+	sb.Grow(len(frameMsg) + len(idString) + len(idBytes) + len(origin) + len(text) + 12)
 	sb.WriteString(frameMsg)
 	sb.WriteByte(' ')
-	sb.WriteString(id)
+	sb.WriteString(idString)
+	sb.Write(idBytes)
 	sb.WriteByte(' ')
 	var num [8]byte
 	sb.Write(strconv.AppendInt(num[:0], int64(hops), 10))
