@@ -46,7 +46,15 @@ type originLog struct {
 	above  map[uint64]struct{} // delivered numbers > floor+1; nil when none
 	elem   *list.Element
 	newest int64 // the latest signed time (Unix ms) delivered from it; 0 for unsigned messages
+	// recent locates the seen set's details of this origin's latest
+	// messages: at seq%recentSlots, 1 + its place in the seen set's ring
+	// (0: none); the seen set checks the slot it finds holds that id.
+	recent [recentSlots]int32
 }
+
+// recentSlots is how many of an origin's latest messages have their
+// duplicates counted in the seen set's details.
+const recentSlots = 64
 
 // maxGapsPerOrigin bounds the numbers an origin may have above its floor;
 // maxAboveTotal bounds them for all origins together (about 40 bytes

@@ -22,8 +22,10 @@ import (
 // details, never that the message was delivered.
 //
 // The details sit in a ring in the order they were added (so the oldest
-// is at its head, for both bounds), found by an index keyed by the id as
-// two numbers: adding one costs no string and no search for the oldest.
+// is at its head, for both bounds); each origin's entry in the delivered
+// log points at its latest 64 messages' details, for counting their
+// duplicates. Adding one costs no string, no hash table of ids and no
+// search for the oldest.
 //
 // mu guards every field below it; add is the atomic test-and-set.
 type seenSet struct {
@@ -37,7 +39,6 @@ type seenSet struct {
 	ring      []seenSlot        // details, ring[head] the oldest; grows up to max
 	head      int               // index of the oldest in ring
 	count     int               // details held
-	index     map[seenID]int32  // where each id's details are in ring
 	origins   map[string]string // interned origin names
 }
 
@@ -64,7 +65,6 @@ func newSeenSet(ttl time.Duration, max, maxOrigins int) *seenSet {
 		start:     start,
 		clock:     func() time.Duration { return time.Since(start) },
 		delivered: newDeliveredLog(maxOrigins),
-		index:     make(map[seenID]int32),
 		origins:   make(map[string]string),
 	}
 }
@@ -104,9 +104,22 @@ func (s *seenSet) duplicate(node, seq uint64) {
 	s.mu.Unlock()
 }
 
+// duplicateLocked counts a duplicate of id, if its details are still kept
+// and it is among its origin's latest recentSlots messages.
 func (s *seenSet) duplicateLocked(id seenID) {
-	if i, ok := s.index[id]; ok {
+	o := s.delivered.origins[id.node]
+	if o == nil {
+		return
+	}
+	if i := o.recent[id.seq%recentSlots] - 1; i >= 0 && int(i) < len(s.ring) && s.ring[i].id == id {
 		s.ring[i].dups++
+	}
+}
+
+// locateLocked notes where id's details are, on its origin's entry.
+func (s *seenSet) locateLocked(id seenID, at int) {
+	if o := s.delivered.origins[id.node]; o != nil {
+		o.recent[id.seq%recentSlots] = int32(at) + 1
 	}
 }
 
@@ -148,7 +161,7 @@ func (s *seenSet) recordLocked(id seenID, origin string, at time.Duration) {
 	}
 	i := (s.head + s.count) % len(s.ring)
 	s.ring[i] = seenSlot{id: id, origin: origin, first: at}
-	s.index[id] = int32(i)
+	s.locateLocked(id, i)
 	s.count++
 }
 
@@ -157,7 +170,7 @@ func (s *seenSet) growLocked() {
 	ring := make([]seenSlot, min(s.max, max(64, 2*len(s.ring))))
 	for k := range s.count {
 		ring[k] = s.ring[(s.head+k)%len(s.ring)]
-		s.index[ring[k].id] = int32(k)
+		s.locateLocked(ring[k].id, k)
 	}
 	s.ring, s.head = ring, 0
 }
@@ -182,11 +195,7 @@ func (s *seenSet) internString(o string) string {
 
 // evictOldestLocked forgets the oldest details.
 func (s *seenSet) evictOldestLocked() {
-	old := &s.ring[s.head]
-	if i, ok := s.index[old.id]; ok && int(i) == s.head {
-		delete(s.index, old.id)
-	}
-	*old = seenSlot{}
+	s.ring[s.head] = seenSlot{}
 	s.head = (s.head + 1) % len(s.ring)
 	s.count--
 }

@@ -107,8 +107,8 @@ func TestSeenRingStaysWithinItsBound(t *testing.T) {
 	for i := 0; i < 100_000; i++ {
 		s.add(mid(1, i+1), b("o"))
 	}
-	if len(s.ring) > 100 || len(s.index) != 100 || s.count != 100 {
-		t.Fatalf("ring %d slots, index %d, count %d for a bound of 100", len(s.ring), len(s.index), s.count)
+	if len(s.ring) > 100 || s.count != 100 {
+		t.Fatalf("ring %d slots, count %d for a bound of 100", len(s.ring), s.count)
 	}
 	got := s.snapshot()
 	if got[0].ID != string(mid(1, 99_901)) || got[99].ID != string(mid(1, 100_000)) {
@@ -142,6 +142,7 @@ func TestSeenMemoryPerEntry(t *testing.T) {
 		t.Errorf("seen set uses %.0f bytes per entry, more than the 400 documented as the bound", per)
 	}
 	runtime.KeepAlive(s)
+	runtime.KeepAlive(ids) // made before the first reading: not the seen set's
 }
 
 // A node forgets the details of a message SeenTTL after it saw it (its
@@ -177,4 +178,40 @@ func TestSeenTTLInANode(t *testing.T) {
 			t.Errorf("%d duplicates, want the late copy of first", d)
 		}
 	})
+}
+
+// TestSeenCountsDuplicatesOfRecentMessages: a duplicate is counted on its
+// id's details while the id is among its origin's latest 64 messages
+// (copies come soon after the first), also after the ring has grown and
+// wrapped; an older one's duplicate is still refused, just not counted.
+func TestSeenCountsDuplicatesOfRecentMessages(t *testing.T) {
+	s := newSeenSet(time.Hour, 150, 10)
+	for seq := 1; seq <= 400; seq++ {
+		s.add(mid(1, seq), b("o"))
+		s.add(mid(2, seq), b("p"))
+		if s.add(mid(1, seq), b("o")) || s.add(mid(1, max(1, seq-10)), b("o")) {
+			t.Fatal("a duplicate was fresh")
+		}
+	}
+	s.add(mid(1, 300), b("o")) // 100 behind its origin's latest: not counted
+	dups := map[string]int{}
+	for _, e := range s.snapshot() {
+		dups[e.ID] = e.Duplicates
+	}
+	if len(dups) != 150 {
+		t.Fatalf("%d details kept, want 150", len(dups))
+	}
+	// Origin 1's messages 326 to 400 are kept (75 of them, with origin 2's):
+	// each was copied right after it came and again 10 messages later.
+	for seq := 326; seq <= 390; seq++ {
+		if got := dups[string(mid(1, seq))]; got != 2 {
+			t.Fatalf("message %d of origin 1: %d duplicates counted, want 2", seq, got)
+		}
+	}
+	if got := dups[string(mid(1, 400))]; got != 1 {
+		t.Fatalf("message 400: %d duplicates counted, want 1", got)
+	}
+	if got := dups[string(mid(2, 400))]; got != 0 {
+		t.Fatalf("origin 2's message 400: %d duplicates, want 0", got)
+	}
 }
