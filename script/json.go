@@ -64,6 +64,21 @@ func appendMessageJSON(b []byte, m node.Message) []byte {
 	return append(b, '}', '\n')
 }
 
+// appendSentJSON appends the sent line (sentLine), by hand for the same
+// reason as the message line: a bulk send prints one per message
+// (TestSentLineIsEncodingJSON checks it byte for byte).
+func appendSentJSON(b []byte, s node.Sent) []byte {
+	b = append(b, `{"event":"sent","id":`...)
+	b = appendJSONString(b, s.ID)
+	b = append(b, `,"origin":`...)
+	b = appendJSONString(b, s.Origin)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, s.Text)
+	b = append(b, `,"peers":`...)
+	b = strconv.AppendInt(b, int64(s.Peers), 10)
+	return append(b, '}', '\n')
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string, escaped exactly as

@@ -2,6 +2,7 @@ package script
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
@@ -57,6 +58,19 @@ func encodingJSON(t *testing.T, v any) []byte {
 
 // TestJSONOutput checks that every kind of line -json prints is one valid
 // JSON object with the documented fields.
+func TestSentLineIsEncodingJSON(t *testing.T) {
+	for _, m := range []node.Sent{
+		{},
+		{Message: node.Message{ID: "3f2a9c0d1e2b4a5c-1", Origin: "a", Text: "hello"}, Peers: 3},
+		{Message: node.Message{ID: "x\"", Origin: "<o>", Text: "tab\t\u2028 日本 \xff"}, Peers: -1},
+	} {
+		got, want := appendSentJSON(nil, m), appendJSONLine(nil, "sent", sentLine{ID: m.ID, Origin: m.Origin, Text: m.Text, Peers: m.Peers})
+		if !bytes.Equal(got, want) {
+			t.Errorf("sent line\n%s want (encoding/json)\n%s", got, want)
+		}
+	}
+}
+
 func TestJSONOutput(t *testing.T) {
 	var out, errOut bytes.Buffer
 	o := newOutput(&out, &errOut, true)
@@ -132,5 +146,22 @@ func BenchmarkMessageJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		o.message(m)
+	}
+}
+
+// TestQuietSent: -quiet-sent leaves out the sent line of each send, and
+// only that; a send that fails still says so.
+func TestQuietSent(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		args := []string{"-json", "-ephemeral", "-listen", "127.0.0.1:0", "-name", "q", "-keep-going"}
+		if quiet {
+			args = append(args, "-quiet-sent")
+		}
+		var out, errOut bytes.Buffer
+		Run(context.Background(), args, strings.NewReader("send one\nsend two\nsend "+strings.Repeat("x", 70000)+"\necho done\n"), &out, &errOut)
+		sent, errs := strings.Count(out.String(), `"event":"sent"`), strings.Count(out.String(), `"event":"error"`)
+		if want := map[bool]int{false: 2, true: 0}[quiet]; sent != want || errs != 1 || !strings.Contains(out.String(), `"event":"echo"`) {
+			t.Errorf("-quiet-sent %v: %d sent lines, %d errors; want %d and 1\n%s", quiet, sent, errs, want, out.String())
+		}
 	}
 }

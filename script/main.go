@@ -51,6 +51,7 @@ type options struct {
 	secretEnv    string // -secret-env
 	httpAddr     string // -http: the live page's address; "" for none
 	httpPages    int    // -http-pages: pages streaming events at once
+	quietSent    bool   // -quiet-sent
 }
 
 // Main runs p2p with the process's signals: SIGINT and SIGTERM close the
@@ -174,6 +175,7 @@ func runWithSignals(ctx context.Context, sigs <-chan os.Signal, args []string, s
 		return exitUsage
 	}
 	out := newOutput(stdout, stderr, opts.json)
+	out.quietSent = opts.quietSent
 	defer out.close()
 	s, err := newSession(opts, out, os.LookupEnv)
 	if err != nil {
@@ -367,6 +369,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.IntVar(&o.cfg.GraftRate, "graft-rate", d.GraftRate, "tree mode: messages a peer may ask for by GRAFT a second (burst the same); past it GRAFT is ignored (at least 1)")
 	fs.StringVar(&o.httpAddr, "http", "", "serve a page of what this node sees (peers, known addresses, counters, messages as they arrive) with a send box at `ADDR`, e.g. 127.0.0.1:8080 (anyone who can reach ADDR can read it all and send as this node: keep it on loopback)")
 	fs.IntVar(&o.httpPages, "http-pages", 8, "with -http: pages streaming events at once (at least 1)")
+	fs.BoolVar(&o.quietSent, "quiet-sent", false, "with -json, print no sent line for each send (bulk sends; errors are still printed)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return o, fs
 }

@@ -23,6 +23,8 @@ type output struct {
 	nodeID string
 	// treeMode: the node runs tree mode, so peers shows each link's kind.
 	treeMode bool
+	// quietSent: -json prints no sent line for send (-quiet-sent).
+	quietSent bool
 
 	// mu guards the fields below and writerState: the event pump, the
 	// command runner and the writer goroutine all use them.
@@ -270,7 +272,11 @@ func (o *output) sent(s node.Sent) {
 		}
 		return
 	}
-	o.print("sent", nil, sentLine{ID: s.ID, Origin: s.Origin, Text: s.Text, Peers: s.Peers})
+	if o.quietSent {
+		return
+	}
+	b := o.lineLocked()
+	o.lineDone(appendSentJSON(b, s))
 }
 
 func (o *output) peers(ps []node.PeerInfo) {
