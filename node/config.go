@@ -111,6 +111,10 @@ type Config struct {
 	TreeCache      int
 	TreeCacheBytes int
 	TreeOrigins    int
+
+	// KeyCache is how many origins' public keys are kept expanded for
+	// verifying their messages faster (about 1.5 KB each).
+	KeyCache int
 	GraftRate      int
 	// HistoryMax, HistoryBytes and HistoryAge bound the history of signed
 	// messages delivered or sent, which catch-up sends to a peer that
@@ -213,6 +217,7 @@ func DefaultConfig() Config {
 		TreeCache:        broadcast.DefaultCacheSize,
 		TreeCacheBytes:   8 << 20,
 		TreeOrigins:      broadcast.DefaultMaxOrigins,
+		KeyCache:         1024,
 		GraftRate:        20_000,
 		MaxHops:          1000,
 		MaxLineBytes:     64 << 10,
@@ -278,6 +283,7 @@ func (c Config) withDefaults() (Config, error) {
 	setInt(&c.TreeCache, d.TreeCache)
 	setInt(&c.TreeCacheBytes, d.TreeCacheBytes)
 	setInt(&c.TreeOrigins, d.TreeOrigins)
+	setInt(&c.KeyCache, d.KeyCache)
 	setInt(&c.GraftRate, d.GraftRate)
 	setInt(&c.HistoryMax, d.HistoryMax)
 	setInt(&c.HistoryBytes, d.HistoryBytes)
@@ -334,7 +340,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"PenaltyTime", int64(c.PenaltyTime)}, {"PenaltyMax", int64(c.PenaltyMax)},
 		{"GraftTimeout", int64(c.GraftTimeout)}, {"IHaveDelay", int64(c.IHaveDelay)},
 		{"TreeCache", int64(c.TreeCache)}, {"TreeCacheBytes", int64(c.TreeCacheBytes)},
-		{"TreeOrigins", int64(c.TreeOrigins)}, {"GraftRate", int64(c.GraftRate)},
+		{"TreeOrigins", int64(c.TreeOrigins)}, {"KeyCache", int64(c.KeyCache)}, {"GraftRate", int64(c.GraftRate)},
 		{"HistoryMax", int64(c.HistoryMax)}, {"HistoryBytes", int64(c.HistoryBytes)},
 		{"HistoryAge", int64(c.HistoryAge)}, {"SyncEvery", int64(c.SyncEvery)},
 	} {

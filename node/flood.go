@@ -101,7 +101,7 @@ func (n *Node) admitSigned(from *peer, f *wire.Frame) (admitResult, string, broa
 		return admitDropped, id, mid, nil
 	}
 	sig, err := identity.DecodeSig(from.sigBuf[:], f.Sig)
-	if err != nil || !identity.VerifyMessage(pub, f.Signed, sig) {
+	if err != nil || !n.keys.VerifyMessage(pub, f.Signed, sig) {
 		n.badSigs.Add(1)
 		return admitDropped, id, mid, &BadSignatureError{Peer: from.info.Name, ID: id, Origin: string(f.Origin)}
 	}

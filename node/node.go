@@ -48,9 +48,10 @@ type Node struct {
 	ln      net.Listener
 	addr    string // bound listen address
 
-	seen    *seenSet     // messages of this node's protocol: signed ones, or unsigned when it is unsigned
-	plain   *seenSet     // unsigned messages from unsigned neighbours of a signed node; nil unless AllowUnsigned
-	recent  *recentLines // nil when Config.Replay is 0
+	seen    *seenSet           // messages of this node's protocol: signed ones, or unsigned when it is unsigned
+	keys    *identity.KeyCache // origins' keys, expanded for verifying
+	plain   *seenSet           // unsigned messages from unsigned neighbours of a signed node; nil unless AllowUnsigned
+	recent  *recentLines       // nil when Config.Replay is 0
 	join    *joiner
 	events  chan Event
 	closing chan struct{}   // closed when Close starts
@@ -112,6 +113,7 @@ func New(cfg Config) (*Node, error) {
 		key:     cfg.Key,
 		name:    cfg.Name,
 		seen:    newSeenSet(cfg.SeenTTL, cfg.SeenMax, cfg.SeenOrigins),
+		keys:    identity.NewKeyCache(cfg.KeyCache),
 		recent:  newRecentLines(replayFor(cfg), cfg.SeenTTL/2),
 		events:  make(chan Event, cfg.EventBuffer),
 		closing: make(chan struct{}),

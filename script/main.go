@@ -365,6 +365,7 @@ func newFlagSet(stdout io.Writer) (*options, *flag.FlagSet) {
 	fs.DurationVar(&o.cfg.IHaveDelay, "ihave-delay", d.IHaveDelay, "tree mode: send IHAVE in batches, at most this long after a batch's first id (more than 0)")
 	fs.IntVar(&o.cfg.TreeCache, "tree-cache", d.TreeCache, "tree mode: messages kept to answer GRAFT; four times as many missing messages are waited for (at least 1)")
 	fs.IntVar(&o.cfg.TreeCacheBytes, "tree-cache-bytes", d.TreeCacheBytes, "tree mode: bytes of messages kept to answer GRAFT (at least 1)")
+	fs.IntVar(&o.cfg.KeyCache, "key-cache", d.KeyCache, "signed messages: origins whose public keys are kept expanded, for verifying their messages faster (about 1.5 KB each; at least 1)")
 	fs.IntVar(&o.cfg.TreeOrigins, "tree-origins", d.TreeOrigins, "tree mode: origins whose trees are kept; past it the least recently used is forgotten and its next message flooded (at least 1)")
 	fs.IntVar(&o.cfg.GraftRate, "graft-rate", d.GraftRate, "tree mode: messages a peer may ask for by GRAFT a second (burst the same); past it GRAFT is ignored (at least 1)")
 	fs.StringVar(&o.httpAddr, "http", "", "serve a page of what this node sees (peers, known addresses, counters, messages as they arrive) with a send box at `ADDR`, e.g. 127.0.0.1:8080 (anyone who can reach ADDR can read it all and send as this node: keep it on loopback)")
@@ -417,6 +418,7 @@ func checkFlags(o *options) error {
 		{"tree-cache", int64(c.TreeCache), 1},
 		{"tree-cache-bytes", int64(c.TreeCacheBytes), 1},
 		{"tree-origins", int64(c.TreeOrigins), 1},
+		{"key-cache", int64(c.KeyCache), 1},
 		{"graft-rate", int64(c.GraftRate), 1},
 		{"history-max", int64(c.HistoryMax), 1},
 		{"history-bytes", int64(c.HistoryBytes), 1},

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -153,10 +154,17 @@ func TestVerifyAgreesWithStdlib(t *testing.T) {
 	std := func(pub ed25519.PublicKey, ctx string, m, s []byte) bool {
 		return ed25519.VerifyWithOptions(pub, m, s, &ed25519.Options{Context: ctx}) == nil
 	}
+	cache := NewKeyCache(2)
 	check := func(what string, pub ed25519.PublicKey, ctx string, m, s []byte) {
 		t.Helper()
-		if got, want := verify(pub, ctx, m, s), std(pub, ctx, m, s); got != want {
+		want := std(pub, ctx, m, s)
+		if got := verify(pub, ctx, m, s); got != want {
 			t.Errorf("%s: verify says %v, crypto/ed25519 %v", what, got, want)
+		}
+		if ctx == msgContext {
+			if got := cache.VerifyMessage(pub, m, s); got != want {
+				t.Errorf("%s: KeyCache.VerifyMessage says %v, crypto/ed25519 %v", what, got, want)
+			}
 		}
 	}
 	check("genuine", k.Public(), msgContext, msg, sig)
@@ -182,4 +190,37 @@ func TestVerifyAgreesWithStdlib(t *testing.T) {
 		s[32+i], carry = byte(v), v>>8
 	}
 	check("non-canonical S", k.Public(), msgContext, msg, s)
+	// Keys that are odd points: the identity (small order), the same with
+	// a non-canonical y (p+1), and bytes that are no point at all.
+	identity := make([]byte, 32)
+	identity[0] = 1
+	nonCanonical := []byte{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
+	notAPoint := make([]byte, 32)
+	notAPoint[0] = 2
+	for name, pub := range map[string][]byte{"identity key": identity, "non-canonical key": nonCanonical, "not a point": notAPoint} {
+		check(name, pub, msgContext, msg, sig)
+		// A signature with R the identity and S zero: what a small-order
+		// key's forger would try.
+		forged := append(append([]byte(nil), identity...), make([]byte, 32)...)
+		check(name+", forged signature", pub, msgContext, msg, forged)
+	}
+}
+
+// TestSignAgreesWithStdlib: sign (curve25519-voi) makes the very bytes
+// crypto/ed25519 makes, for both contexts and many messages.
+func TestSignAgreesWithStdlib(t *testing.T) {
+	k, _ := Generate()
+	for i := range 200 {
+		msg := []byte(fmt.Sprintf("KEY %d 1700000000000 alice %s", i, strings.Repeat("x", i)))
+		for _, ctx := range []string{msgContext, authContext} {
+			want, err := k.priv.Sign(nil, msg, &ed25519.Options{Context: ctx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := k.sign(ctx, msg); !bytes.Equal(got, want) {
+				t.Fatalf("message %d, context %q: voi signs %x, crypto/ed25519 %x", i, ctx, got, want)
+			}
+		}
+	}
 }
