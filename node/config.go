@@ -114,8 +114,8 @@ type Config struct {
 
 	// KeyCache is how many origins' public keys are kept expanded for
 	// verifying their messages faster (about 1.5 KB each).
-	KeyCache int
-	GraftRate      int
+	KeyCache  int
+	GraftRate int
 	// HistoryMax, HistoryBytes and HistoryAge bound the history of signed
 	// messages delivered or sent, which catch-up sends to a peer that
 	// lacks them and the history command shows: the oldest are forgotten
