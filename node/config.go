@@ -111,11 +111,11 @@ type Config struct {
 	TreeCache      int
 	TreeCacheBytes int
 	TreeOrigins    int
+	GraftRate      int
 
 	// KeyCache is how many origins' public keys are kept expanded for
 	// verifying their messages faster (about 1.5 KB each).
-	KeyCache  int
-	GraftRate int
+	KeyCache int
 	// HistoryMax, HistoryBytes and HistoryAge bound the history of signed
 	// messages delivered or sent, which catch-up sends to a peer that
 	// lacks them and the history command shows: the oldest are forgotten
