@@ -77,13 +77,18 @@ func BenchmarkChain3(b *testing.B) {
 //
 //	go test -run '^$' -bench Chain3Latency -benchtime 2000x ./script
 func BenchmarkChain3Latency(b *testing.B) {
-	dir := b.TempDir()
 	bin := buildP2P(b)
-	_, cOut, cAddr := startP2P(b, bin, dir, "c", strings.NewReader(fmt.Sprintf("wait peers 1\nsend ready\nwait -t 5m messages %d\n", b.N)))
-	_, bOut, bAddr := startP2P(b, bin, dir, "b", strings.NewReader(fmt.Sprintf("wait peers 1\nconnect %s\nwait -t 5m messages %d\n", cAddr, b.N+1)))
+	b.Run("signed", func(b *testing.B) { benchChain3Latency(b, bin) })
+	b.Run("unsigned", func(b *testing.B) { benchChain3Latency(b, bin, "-unsigned") })
+}
+
+func benchChain3Latency(b *testing.B, bin string, flags ...string) {
+	dir := b.TempDir()
+	_, cOut, cAddr := startP2P(b, bin, dir, "c", strings.NewReader(fmt.Sprintf("wait peers 1\nsend ready\nwait -t 5m messages %d\n", b.N)), flags...)
+	_, bOut, bAddr := startP2P(b, bin, dir, "b", strings.NewReader(fmt.Sprintf("wait peers 1\nconnect %s\nwait -t 5m messages %d\n", cAddr, b.N+1)), flags...)
 	go io.Copy(io.Discard, bOut)
 	pr, pw := io.Pipe()
-	_, aOut, _ := startP2P(b, bin, dir, "a", pr)
+	_, aOut, _ := startP2P(b, bin, dir, "a", pr, flags...)
 	go io.Copy(io.Discard, aOut)
 	fmt.Fprintf(pw, "connect %s\nwait message ready\n", bAddr)
 
