@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -87,8 +88,14 @@ func benchChain3Latency(b *testing.B, bin string, flags ...string) {
 	_, cOut, cAddr := startP2P(b, bin, dir, "c", strings.NewReader(fmt.Sprintf("wait peers 1\nsend ready\nwait -t 5m messages %d\n", b.N)), flags...)
 	_, bOut, bAddr := startP2P(b, bin, dir, "b", strings.NewReader(fmt.Sprintf("wait peers 1\nconnect %s\nwait -t 5m messages %d\n", cAddr, b.N+1)), flags...)
 	go io.Copy(io.Discard, bOut)
-	pr, pw := io.Pipe()
+	// An OS pipe, so that A reads what the benchmark writes with no copying
+	// goroutine of os/exec's in between (its hand-over is not p2p's time).
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
 	_, aOut, _ := startP2P(b, bin, dir, "a", pr, flags...)
+	pr.Close() // A has it
 	go io.Copy(io.Discard, aOut)
 	fmt.Fprintf(pw, "connect %s\nwait message ready\n", bAddr)
 
