@@ -34,7 +34,7 @@ func ValidateText(s string, max int) error {
 	if len(s) > max {
 		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrBadText, len(s), max)
 	}
-	if err := checkControl("text", []byte(s)); err != nil {
+	if err := checkControl("text", s); err != nil {
 		return fmt.Errorf("%w: %s", ErrBadText, reasonOf(err))
 	}
 	return nil

@@ -334,9 +334,35 @@ func checkToken(what string, b []byte) error {
 // checkControl refuses control characters other than TAB, so a peer cannot
 // move the user's cursor or clear the screen. UTF-8 validity is checked on
 // the whole line before.
-func checkControl(what string, b []byte) error {
-	for i, c := range b {
-		if c < 0x20 && c != '\t' || c == 0x7f {
+//
+// It looks at eight bytes at a time: a word with no byte below 0x20 and
+// none equal to 0x7f (the usual case, text) is passed at once; a word with
+// one (a TAB, say) is looked at byte by byte.
+func checkControl[T string | []byte](what string, b T) error {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		below := (w - 0x20*ones) &^ w & highs // some byte < 0x20 (exact for bytes < 0x80)
+		del := w ^ 0x7f*ones
+		isDel := (del - ones) &^ del & highs // some byte == 0x7f
+		if below|isDel != 0 {
+			if err := checkControlBytes(what, b, i, i+8); err != nil {
+				return err
+			}
+		}
+	}
+	return checkControlBytes(what, b, i, len(b))
+}
+
+// checkControlBytes is checkControl on b[from:to], byte by byte.
+func checkControlBytes[T string | []byte](what string, b T, from, to int) error {
+	for i := from; i < to; i++ {
+		if c := b[i]; c < 0x20 && c != '\t' || c == 0x7f {
 			return Errorf("%s has control character 0x%02x at byte %d", what, c, i)
 		}
 	}

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -281,5 +282,56 @@ func TestSignedPartIsTheTailOfTheLine(t *testing.T) {
 	}
 	if n := len(line) - 1 - len("hello there"); MaxText(65536) > 65536-n {
 		t.Fatalf("MaxText(65536) = %d leaves no room for the SMSG fields (%d bytes here)", MaxText(65536), n)
+	}
+}
+
+// TestCheckControlAgreesWithTheByteLoop: the eight-bytes-at-a-time check
+// refuses exactly what a plain loop over the bytes refuses, at the same
+// byte, for every byte value at every position of every length to 24 and
+// among UTF-8 text.
+func TestCheckControlAgreesWithTheByteLoop(t *testing.T) {
+	plain := func(b []byte) int {
+		for i, c := range b {
+			if c < 0x20 && c != '\t' || c == 0x7f {
+				return i
+			}
+		}
+		return -1
+	}
+	base := []byte("héllo wörld, 日本語 text\tx")
+	for n := 0; n <= 24; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := append([]byte(nil), base[:n]...)
+				b[pos] = byte(c)
+				want := plain(b)
+				err := checkControl("text", b)
+				errS := checkControl("text", string(b))
+				if (err == nil) != (want < 0) || (errS == nil) != (want < 0) {
+					t.Fatalf("%q: checkControl says %v (string: %v), the byte loop %d", b, err, errS, want)
+				}
+				if want >= 0 && !strings.Contains(err.Error(), fmt.Sprintf("at byte %d", want)) {
+					t.Fatalf("%q: %v, want byte %d", b, err, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkCheckControl(b *testing.B) {
+	text := []byte(strings.Repeat("a message of a hundred bytes, ", 4)[:100])
+	for b.Loop() {
+		if checkControl("text", text) != nil {
+			b.Fatal("refused")
+		}
+	}
+}
+
+func BenchmarkCheckControlByteByByte(b *testing.B) {
+	text := []byte(strings.Repeat("a message of a hundred bytes, ", 4)[:100])
+	for b.Loop() {
+		if checkControlBytes("text", text, 0, len(text)) != nil {
+			b.Fatal("refused")
+		}
 	}
 }
