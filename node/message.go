@@ -63,12 +63,16 @@ func originOf(buf []byte, key []byte, seq uint64) (pub []byte, node uint64, id s
 // delivered back here.
 func (n *Node) newMessage(text string) (Message, *outMsg) {
 	seq := n.seq.Add(1)
-	id := n.id + "-" + strconv.FormatUint(seq, 10)
-	msg := Message{ID: id, Origin: n.name, Text: text}
+	var buf [16 + 1 + 20]byte
+	idb := strconv.AppendUint(append(append(buf[:0], n.id...), '-'), seq, 10)
 	if n.key == nil {
 		n.seen.addOwn(seqNode(n.id), seq, n.name)
-		return msg, &outMsg{plain: wire.EncodeMsg(id, 1, []byte(n.name), []byte(text))}
+		line := wire.EncodeMsgOf(idb, 1, []byte(n.name), []byte(text))
+		id := line[len("MSG "):][:len(idb)] // the line holds the id: no copy of its own
+		return Message{ID: id, Origin: n.name, Text: text}, &outMsg{plain: line}
 	}
+	id := string(idb)
+	msg := Message{ID: id, Origin: n.name, Text: text}
 	now := time.Now().UnixMilli()
 	signed := wire.SignedPart(n.key.PublicText(), seq, now, n.name, text)
 	line := wire.EncodeSignedMsg(1, n.key.SignMessage(signed), signed)
