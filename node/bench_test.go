@@ -20,16 +20,32 @@ func BenchmarkChain3TCP(b *testing.B) {
 	b.Run("unsigned", func(b *testing.B) { benchChain3TCP(b, true) })
 }
 
-func benchChain3TCP(b *testing.B, unsigned bool) {
+// newChain3TCP starts three nodes on loopback TCP, closed when b ends;
+// the caller links them with linkChain once their events are drained.
+func newChain3TCP(b *testing.B, unsigned bool) []*Node {
 	nodes := make([]*Node, 3)
 	for i := range nodes {
 		nd, err := New(Config{Name: fmt.Sprintf("n%d", i), ListenAddr: "127.0.0.1:0", Unsigned: unsigned})
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer nd.Close()
+		b.Cleanup(func() { nd.Close() })
 		nodes[i] = nd
 	}
+	return nodes
+}
+
+// linkChain connects each node to the next.
+func linkChain(b *testing.B, nodes []*Node) {
+	for i := 0; i+1 < len(nodes); i++ {
+		if _, err := nodes[i].Connect(context.Background(), nodes[i+1].Addr()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchChain3TCP(b *testing.B, unsigned bool) {
+	nodes := newChain3TCP(b, unsigned)
 	delivered := make(chan int, 1)
 	for i, nd := range nodes {
 		go func() {
@@ -44,11 +60,7 @@ func benchChain3TCP(b *testing.B, unsigned bool) {
 			}
 		}()
 	}
-	for i := 0; i+1 < len(nodes); i++ {
-		if _, err := nodes[i].Connect(context.Background(), nodes[i+1].Addr()); err != nil {
-			b.Fatal(err)
-		}
-	}
+	linkChain(b, nodes)
 	text := strings.Repeat("x", 100)
 	b.ReportAllocs()
 	b.ResetTimer()

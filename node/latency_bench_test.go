@@ -1,8 +1,6 @@
 package node
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -16,26 +14,14 @@ import (
 func BenchmarkChain3TCPLatency(b *testing.B) {
 	for _, unsigned := range []bool{false, true} {
 		b.Run(map[bool]string{false: "signed", true: "unsigned"}[unsigned], func(b *testing.B) {
-			nodes := make([]*Node, 3)
-			for i := range nodes {
-				nd, err := New(Config{Name: fmt.Sprintf("n%d", i), ListenAddr: "127.0.0.1:0", Unsigned: unsigned})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer nd.Close()
-				nodes[i] = nd
-				if i < 2 {
-					go func() {
-						for range nd.Events() {
-						}
-					}()
-				}
+			nodes := newChain3TCP(b, unsigned)
+			for _, nd := range nodes[:2] {
+				go func() {
+					for range nd.Events() {
+					}
+				}()
 			}
-			for i := 0; i+1 < len(nodes); i++ {
-				if _, err := nodes[i].Connect(context.Background(), nodes[i+1].Addr()); err != nil {
-					b.Fatal(err)
-				}
-			}
+			linkChain(b, nodes)
 			base := time.Now()
 			var lat []time.Duration
 			done := make(chan struct{})

@@ -108,6 +108,22 @@ type counts struct {
 	payload, first, dup, control, lost int
 }
 
+// add counts one frame that arrived.
+func (c *counts) add(f sim.TraceFrame) {
+	switch {
+	case f.Fate == sim.Lost:
+		c.lost++
+	case f.Kind != sim.KindPayload:
+		c.control++
+	case f.Fate == sim.First:
+		c.payload++
+		c.first++
+	default:
+		c.payload++
+		c.dup++
+	}
+}
+
 // draw draws the panel as it is at virtual time now.
 func (p *panel) draw(img *image.Paletted, now int64) counts {
 	var c counts
@@ -133,18 +149,7 @@ func (p *panel) draw(img *image.Paletted, now int64) counts {
 	}
 	for _, f := range p.frames {
 		if f.At <= now {
-			switch {
-			case f.Fate == sim.Lost:
-				c.lost++
-			case f.Kind != sim.KindPayload:
-				c.control++
-			case f.Fate == sim.First:
-				c.payload++
-				c.first++
-			default:
-				c.payload++
-				c.dup++
-			}
+			c.add(f)
 			continue
 		}
 		if f.Sent > now {

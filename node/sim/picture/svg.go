@@ -48,21 +48,17 @@ func (p *panel) svg(w io.Writer, x0, size int) {
 	var c counts
 	has := make([]bool, r.Nodes)
 	for _, f := range p.frames {
+		c.add(f)
+		if f.Kind != sim.KindPayload || f.Fate == sim.Lost {
+			continue
+		}
 		a, b := p.pos[f.From], p.pos[f.To]
-		switch {
-		case f.Fate == sim.Lost:
-			c.lost++
-		case f.Kind != sim.KindPayload:
-			c.control++
-		case f.Fate == sim.First:
-			c.payload++
+		if f.Fate == sim.First {
 			has[f.To] = true
 			// Stop the arrow at the receiver's edge.
 			fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2" marker-end="url(#arrow)"/>`+"\n",
 				a.X, a.Y, shorten(a, b, p.radius), shortenY(a, b, p.radius), hex(palette[firstBlue]))
-		default:
-			c.payload++
-			c.dup++
+		} else {
 			fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-dasharray="4 3"/>`+"\n", a.X, a.Y, b.X, b.Y, hex(palette[dupRed]))
 		}
 	}
