@@ -27,7 +27,7 @@ type httpLine struct {
 
 // startPage serves the node's page at addr and says where.
 func (s *Session) startPage(addr string, pages int) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", loopbackUnlessSaid(addr))
 	if err != nil {
 		return err
 	}

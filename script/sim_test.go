@@ -218,3 +218,14 @@ func TestSimWritesPictures(t *testing.T) {
 		t.Errorf("an unwritable -gif: exit %d, stderr %q", code, errs)
 	}
 }
+
+func TestPagesAreOnLoopbackUnlessSaid(t *testing.T) {
+	for in, want := range map[string]string{
+		":8080": "127.0.0.1:8080", "8080": "127.0.0.1:8080", "0.0.0.0:8080": "0.0.0.0:8080",
+		"[::1]:80": "[::1]:80", "127.0.0.2:9": "127.0.0.2:9", ":0": "127.0.0.1:0",
+	} {
+		if got := loopbackUnlessSaid(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/p2p-chat/p2p/node/sim"
@@ -96,7 +97,7 @@ func serveSim(ctx context.Context, stdout, stderr io.Writer, addr string, cfg si
 // serveHTTP listens on addr, prints the page's address, and serves h until
 // ctx ends.
 func serveHTTP(ctx context.Context, stdout, stderr io.Writer, who, addr string, h http.Handler) int {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", loopbackUnlessSaid(addr))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: -serve: %v\n", who, err)
 		return exitFail
@@ -116,4 +117,17 @@ func serveHTTP(ctx context.Context, stdout, stderr io.Writer, who, addr string, 
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitFail
 	}
+}
+
+// loopbackUnlessSaid is addr with the host 127.0.0.1 when it names none
+// (":8080", or just "8080"): a page is on loopback unless its user says
+// otherwise (0.0.0.0:8080, or an address of the machine's).
+func loopbackUnlessSaid(addr string) string {
+	if !strings.Contains(addr, ":") {
+		return net.JoinHostPort("127.0.0.1", addr)
+	}
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "" {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
 }
