@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeNode records what the page sent.
@@ -157,5 +159,70 @@ func TestHubDrops(t *testing.T) {
 	h.close()
 	if _, ok := h.subscribe(); ok {
 		t.Fatal("a closed hub took a page")
+	}
+}
+
+// gatedWriter is a ResponseWriter whose writes wait until the gate opens:
+// a page that reads nothing.
+type gatedWriter struct {
+	gate   chan struct{}
+	mu     sync.Mutex
+	buf    strings.Builder
+	header http.Header
+}
+
+func (w *gatedWriter) Header() http.Header { return w.header }
+func (w *gatedWriter) WriteHeader(int)     {}
+func (w *gatedWriter) Flush()              {}
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	<-w.gate
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *gatedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestSlowPageIsToldWhatItLost: while a page's stream cannot be written,
+// the node publishes 50 events into a buffer of 4; the page then gets the
+// 4 and a lagged line for the other 46, and the publisher never waited.
+func TestSlowPageIsToldWhatItLost(t *testing.T) {
+	srv := NewNode(&fakeNode{}, NodeOptions{PageBuffer: 4})
+	w := &gatedWriter{gate: make(chan struct{}), header: http.Header{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest("GET", "/api/events", nil).WithContext(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); srv.serveEvents(w, req) }()
+	until(t, "the page subscribed", srv.Watched)
+	for i := range 50 {
+		srv.Publish(fmt.Appendf(nil, `{"event":"message","n":%d}`+"\n", i))
+	}
+	close(w.gate)
+	until(t, "the lagged line", func() bool { return strings.Contains(w.String(), "lagged") })
+	cancel()
+	<-done
+	out := w.String()
+	for i := range 4 {
+		if !strings.Contains(out, fmt.Sprintf(`data: {"event":"message","n":%d}`, i)) {
+			t.Errorf("event %d is missing:\n%s", i, out)
+		}
+	}
+	if strings.Contains(out, `"n":4}`) || !strings.Contains(out, `data: {"event":"lagged","dropped":46}`) {
+		t.Errorf("want events 0 to 3, then a lagged line for 46:\n%s", out)
+	}
+}
+
+// until polls cond (there is no event to wait on from outside the
+// handler), for at most 10 s.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in 10 s", what)
+		}
 	}
 }
