@@ -146,15 +146,23 @@ class Panel {
     stroke(3, 1, COLOUR.control, [4 * view.px, 3 * view.px]);
     stroke(2, 1, COLOUR.dup, []);
     stroke(1, 2.5, COLOUR.first, []);
+    // Nodes, one path per colour (a path per node is slow at thousands).
     const r = view.radius;
     const sender = this.cur >= 0 ? this.run.messages[this.cur].sender : -1;
-    for (let i = 0; i < g.nodes; i++) {
-      ctx.beginPath();
-      ctx.arc(X(i), Y(i), r, 0, 2 * Math.PI);
-      ctx.fillStyle = this.dead[i] || view.pendingDead.has(i) ? COLOUR.dead : i === sender ? COLOUR.sender : this.has[i] ? COLOUR.has : COLOUR.none;
-      ctx.fill();
-      if (r > 2) { ctx.lineWidth = view.px; ctx.strokeStyle = COLOUR.ink; ctx.stroke(); }
+    const colourOf = (i) => this.dead[i] || view.pendingDead.has(i) ? COLOUR.dead : i === sender ? COLOUR.sender : this.has[i] ? COLOUR.has : COLOUR.none;
+    const all = new Path2D();
+    for (const colour of [COLOUR.none, COLOUR.has, COLOUR.sender, COLOUR.dead]) {
+      const path = new Path2D();
+      for (let i = 0; i < g.nodes; i++) {
+        if (colourOf(i) !== colour) continue;
+        path.moveTo(X(i) + r, Y(i));
+        path.arc(X(i), Y(i), r, 0, 2 * Math.PI);
+      }
+      ctx.fillStyle = colour;
+      ctx.fill(path);
+      all.addPath(path);
     }
+    if (r > 2) { ctx.lineWidth = view.px; ctx.strokeStyle = COLOUR.ink; ctx.stroke(all); }
     const dot = Math.max(2 * view.px, r * 0.7);
     for (const i of this.active) {
       const o = i * 7, a = F[o + FROM], b = F[o + TO];

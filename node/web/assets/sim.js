@@ -97,7 +97,9 @@ function viewFor(canvas) {
 
 function frame(now) {
   requestAnimationFrame(frame);
-  const moving = layout && layout.alpha() > layout.alphaMin();
+  // The layout settles while the page is paused; on a big graph it holds
+  // still while a message plays (a tick of thousands of nodes costs frames).
+  const moving = layout && layout.alpha() > layout.alphaMin() && !(playing && nodes.length > 1000);
   if (moving) layout.tick();
   if (playing) {
     vt = Math.min(end, vt + (now - lastReal) * RATE * speed);
