@@ -27,7 +27,11 @@ function fill(tbody, rows, cols) {
   tbody.textContent = "";
   for (const r of rows) {
     const tr = document.createElement("tr");
-    for (const c of cols) cell(tr, typeof c === "function" ? c(r) : r[c], c === "link" ? r.link.split(":")[0] : "");
+    for (const c of cols) {
+      const text = typeof c === "function" ? c(r) : r[c];
+      // A tree link's kind in its colour: eager (blue) or lazy (orange).
+      cell(tr, text, text === "eager" || String(text).startsWith("lazy") ? String(text).split(":")[0] : "");
+    }
     tbody.appendChild(tr);
   }
 }
