@@ -126,7 +126,7 @@ func (b *browser) noJSErrors(t *testing.T) {
 // ($P2P_ARTEFACTS, else a folder in the system's temporary directory).
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
-	png := eval2(t, b, chromedp.FullScreenshot(100))
+	png := runAction(t, b, chromedp.FullScreenshot(100))
 	dir := os.Getenv("P2P_ARTEFACTS")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "p2p-artefacts")
@@ -175,8 +175,8 @@ func (b *browser) wait(t *testing.T, expr string) {
 	b.do(t, "waiting for "+expr, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(50*time.Second)))
 }
 
-// eval2 runs an action that returns a value.
-func eval2[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+// runAction runs an action that returns a value, within a minute.
+func runAction[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()

@@ -96,21 +96,3 @@ func checkSteps(steps []Step, n int) (*script, error) {
 	}
 	return s, nil
 }
-
-// killNodes marks the victims dead and has their live neighbours drop
-// them.
-func killNodes(rules []broadcast.Rule[int32], edges [][2]int, dead []bool, victims []int) {
-	fresh := make(map[int]bool, len(victims))
-	for _, v := range victims {
-		dead[v], fresh[v] = true, true
-	}
-	for _, e := range edges {
-		a, b := e[0], e[1]
-		switch {
-		case fresh[a] && !dead[b]:
-			rules[b].PeerDown(int32(a))
-		case fresh[b] && !dead[a]:
-			rules[a].PeerDown(int32(b))
-		}
-	}
-}
